@@ -1,0 +1,159 @@
+"""Benchmark: microseconds per training step of ``dk.fit`` on each backend and of a PyTorch eager loop, in one run.
+
+    python -m dlkit.bench [--quick] [--out bench-results/bench.json]
+
+Three nets: (a) spirals [2,16,16,2] tanh, batch 32; (b) digits [64,128,64,10] relu, batch 64; (c) digits with ten
+tanh layers of 64, batch 128. All use Adam and cross-entropy. Also: ``import dlkit`` time and the first ``fit`` of
+a new process with a warm JIT cache. Prints a table and writes JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+import dlkit as dk
+from dlkit.backend import cuda_status
+
+CASES = {
+    "a_spirals_tanh": dict(sizes=[2, 16, 16, 2], activation="tanh", batch_size=32, data="spirals",
+                           target_speedup=20.0),
+    "b_digits_relu": dict(sizes=[64, 128, 64, 10], activation="relu", batch_size=64, data="digits",
+                          target_speedup=1.5),
+    "c_digits_deep_tanh": dict(sizes=[64] + [64] * 10 + [10], activation="tanh", batch_size=128, data="digits",
+                               target_speedup=1.0),
+}
+
+
+def _data(name):
+    if name == "spirals":
+        return dk.data.spirals(n_samples=1000, noise=0.1, seed=0)
+    X, y = dk.data.digits()
+    return X / 16.0, y
+
+
+def time_dlkit(case, backend, budget):
+    """µs per step of dk.fit (default recording) on ``backend``; the first, compiling run is not timed."""
+    dk.set_backend(backend)
+    X, y = _data(case["data"])
+    model = dk.MLP(case["sizes"], activation=case["activation"], seed=0)
+    fit = lambda epochs: dk.fit(model, X, y, optimizer="adam", lr=1e-3, epochs=epochs,  # noqa: E731
+                                batch_size=case["batch_size"], verbose=False)
+    fit(1)
+    epochs, elapsed, steps = 1, 0.0, 0
+    while elapsed < budget:
+        start = time.perf_counter()
+        hist = fit(epochs)
+        elapsed += time.perf_counter() - start
+        steps += hist.iterations[-1]
+        epochs = min(epochs * 2, 64)
+    return 1e6 * elapsed / steps
+
+
+def time_torch(case, budget, device="cpu"):
+    """µs per step of the textbook eager loop: zero_grad, forward, loss, backward, step (plus a per-epoch
+    evaluation pass, as fit records one)."""
+    import torch
+
+    X, y = _data(case["data"])
+    model = dk.MLP(case["sizes"], activation=case["activation"], seed=0)
+    net = model.to_torch(device)
+    Xt = torch.tensor(X, dtype=torch.float32, device=device)
+    yt = torch.tensor(y, device=device)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    batch = case["batch_size"]
+
+    def epoch(e):
+        order = torch.as_tensor(dk.data.shuffled_indices(len(X), 0, e), device=device)
+        for start in range(0, len(X), batch):
+            idx = order[start:start + batch]
+            opt.zero_grad()
+            loss_fn(net(Xt[idx]), yt[idx]).backward()
+            opt.step()
+        with torch.no_grad():
+            loss_fn(net(Xt), yt).item()
+        return -(-len(X) // batch)
+
+    epoch(0)
+    elapsed, steps, e = 0.0, 0, 1
+    while elapsed < budget:
+        start = time.perf_counter()
+        steps += epoch(e)
+        if device != "cpu":
+            torch.cuda.synchronize()
+        elapsed += time.perf_counter() - start
+        e += 1
+    return 1e6 * elapsed / steps
+
+
+def time_import():
+    """Seconds for ``import dlkit`` in a fresh interpreter (best of 3)."""
+    code = "import time; t = time.perf_counter(); import dlkit; print(time.perf_counter() - t)"
+    return min(float(subprocess.check_output([sys.executable, "-c", code])) for _ in range(3))
+
+
+def time_first_fit():
+    """Seconds from a new process's ``import dlkit`` to the end of its first fit (warm JIT cache)."""
+    code = ("import time; t = time.perf_counter(); import dlkit as dk; X, y = dk.data.spirals(n_samples=1000);"
+            "m = dk.MLP([2, 16, 16, 2], activation='tanh'); dk.fit(m, X, y, epochs=5, verbose=False);"
+            "print(time.perf_counter() - t)")
+    subprocess.check_output([sys.executable, "-c", code])          # make sure the cache is warm
+    return min(float(subprocess.check_output([sys.executable, "-c", code])) for _ in range(2))
+
+
+def run(quick=False):
+    budget = 0.3 if quick else 1.5
+    backends = ["numpy", "cpu"] + (["cuda"] if cuda_status() == "gpu" else [])
+    results = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                           "processor": platform.processor() or platform.machine(), "cuda": cuda_status()},
+               "cases": {}}
+    for name, case in CASES.items():
+        row = {f"dlkit_{b}_us": time_dlkit(case, b, budget if b != "numpy" else budget / 2) for b in backends}
+        row["torch_cpu_us"] = time_torch(case, budget)
+        if cuda_status() == "gpu":
+            row["torch_cuda_us"] = time_torch(case, budget, device="cuda")
+        row["speedup_cpu_vs_torch"] = row["torch_cpu_us"] / row["dlkit_cpu_us"]
+        row["target_speedup"] = case["target_speedup"]
+        row["meets_target"] = row["speedup_cpu_vs_torch"] >= case["target_speedup"]
+        results["cases"][name] = row
+    dk.set_backend("cpu")
+    results["import_s"] = time_import()
+    results["first_fit_warm_cache_s"] = time_first_fit()
+    return results
+
+
+def table(results):
+    cols = sorted({k for row in results["cases"].values() for k in row if k.endswith("_us")})
+    lines = [f"{'case':<22}" + "".join(f"{c[:-3]:>14}" for c in cols) + f"{'cpu vs torch':>14}{'target':>8}"]
+    for name, row in results["cases"].items():
+        mark = "ok" if row["meets_target"] else "MISS"
+        lines.append(f"{name:<22}" + "".join(f"{row[c]:>14.1f}" for c in cols)
+                     + f"{row['speedup_cpu_vs_torch']:>13.1f}x{row['target_speedup']:>6.1f}x {mark}")
+    lines.append("(µs per training step, lower is better)")
+    lines.append(f"import dlkit: {results['import_s']:.2f} s; first fit in a new process (warm cache): "
+                 f"{results['first_fit_warm_cache_s']:.2f} s")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short timing budget (a smoke run)")
+    parser.add_argument("--out", default="bench-results/bench.json", help="where to write the JSON")
+    args = parser.parse_args(argv)
+    results = run(quick=args.quick)
+    print(table(results))
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(results, f, indent=2, default=lambda o: o.item() if isinstance(o, np.generic) else str(o))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

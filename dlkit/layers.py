@@ -1,0 +1,87 @@
+"""Layers as readable numpy: each ``*_forward`` returns ``(out, cache)``, each ``*_backward(dout, cache)`` returns
+the gradient w.r.t. its input first, then w.r.t. its parameters (the CS231n contract).
+
+These are the reference the ``cpu`` and ``cuda`` kernels are tested against, and what the notebooks show.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import activations
+from .rng import uniform
+
+BN_MOMENTUM = 0.1      # PyTorch's defaults
+BN_EPS = 1e-5
+
+
+def dense_forward(x, W, b):
+    """Affine layer: x (N, D), W (D, H), b (H,) -> z (N, H)."""
+    return x @ W + b, (x, W)
+
+
+def dense_backward(dz, cache):
+    """dz (N, H) -> dx (N, D), dW (D, H), db (H,)."""
+    x, W = cache
+    return dz @ W.T, x.T @ dz, dz.sum(axis=0)
+
+
+def activation_forward(z, name):
+    """h = f(z), elementwise; any shape."""
+    f, _ = activations.get(name)
+    return f(z), (z, name)
+
+
+def activation_backward(dh, cache):
+    """dz = dh * f'(z)."""
+    z, name = cache
+    _, f_grad = activations.get(name)
+    return dh * f_grad(z)
+
+
+def dropout_mask(p, shape, seed, step, layer, dtype=np.float64):
+    """Inverted-dropout mask (N, H): 0 with probability p, else 1 / (1 - p), so E[mask] = 1.
+
+    The uniforms come from a counter-based hash of (seed, step, layer, position), so every backend draws the
+    very same mask for the same step.
+    """
+    u = uniform(seed, step, layer, np.arange(int(np.prod(shape)), dtype=np.uint64)).reshape(shape)
+    return ((u >= p) / (1.0 - p)).astype(dtype)
+
+
+def dropout_forward(h, p, seed, step, layer):
+    """Training-mode inverted dropout: h (N, H) -> h * mask; at p = 0 the identity."""
+    if p == 0:
+        return h, np.ones_like(h)
+    mask = dropout_mask(p, h.shape, seed, step, layer, h.dtype)
+    return h * mask, mask
+
+
+def dropout_backward(dout, mask):
+    return dout * mask
+
+
+def batchnorm_forward(z, gamma, beta, running_mean, running_var, training, momentum=BN_MOMENTUM, eps=BN_EPS):
+    """Batch norm over the batch axis: z (N, H) -> gamma * z_hat + beta (N, H).
+
+    Training uses the batch's mean and (biased) variance and updates the running statistics in place with the
+    unbiased variance, as PyTorch does; evaluation uses the running statistics.
+    """
+    if training:
+        n = z.shape[0]
+        mean, var = z.mean(axis=0), z.var(axis=0)
+        running_mean[:] = (1 - momentum) * running_mean + momentum * mean
+        running_var[:] = (1 - momentum) * running_var + momentum * var * n / max(n - 1, 1)
+    else:
+        mean, var = running_mean, running_var
+    inv_std = 1.0 / np.sqrt(var + eps)
+    z_hat = (z - mean) * inv_std
+    return gamma * z_hat + beta, (z_hat, gamma, inv_std)
+
+
+def batchnorm_backward(dout, cache):
+    """dout (N, H) -> dz (N, H), dgamma (H,), dbeta (H,) (training-mode statistics)."""
+    z_hat, gamma, inv_std = cache
+    n = dout.shape[0]
+    dz_hat = dout * gamma
+    dz = inv_std / n * (n * dz_hat - dz_hat.sum(axis=0) - z_hat * (dz_hat * z_hat).sum(axis=0))
+    return dz, (dout * z_hat).sum(axis=0), dout.sum(axis=0)

@@ -1,0 +1,171 @@
+"""Loss functions and their gradients, side by side, following PyTorch's definitions (batch mean).
+
+Two forms compute the same numbers:
+
+* ``loss_and_grad(name, y_hat, y)`` — readable numpy: ``y_hat (N, C)`` outputs/logits -> ``(loss, dy_hat (N, C))``;
+* ``row_loss(out, t, kind, dout)`` — one example at a time, compiled by the ``cpu`` and ``cuda`` backends
+  inside their fused training steps. It returns the example's loss and writes its gradient into ``dout``;
+  the caller divides both by N.
+
+Targets: regression losses (mse, mae, huber) take floats ``y (N,)`` or ``(N, C)``; classification losses take
+integer labels ``y (N,)``: binary_cross_entropy and binary hinge use one logit per example (C = 1) and labels
+0/1, cross_entropy and multiclass hinge use C logits and labels 0..C-1.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .activations import sigmoid
+from .validation import check_choice
+
+NAMES = ("mse", "mae", "huber", "binary_cross_entropy", "cross_entropy", "hinge")
+ID = {name: i for i, name in enumerate(NAMES)}
+CLASSIFICATION = ("binary_cross_entropy", "cross_entropy", "hinge")
+HUBER_DELTA = 1.0
+HINGE_MARGIN = 1.0
+
+
+def mse(y_hat, y):
+    """Mean squared error over all N*C elements: (N, C), (N, C) -> scalar, dy_hat (N, C)."""
+    diff = y_hat - y
+    return np.mean(diff ** 2), 2.0 * diff / diff.size
+
+
+def mae(y_hat, y):
+    """Mean absolute error; its gradient is the sign of the error (0 at 0, as in PyTorch)."""
+    diff = y_hat - y
+    return np.mean(np.abs(diff)), np.sign(diff) / diff.size
+
+
+def huber(y_hat, y, delta=HUBER_DELTA):
+    """Quadratic for |error| < delta, linear beyond: MSE's smoothness with MAE's robustness."""
+    diff = y_hat - y
+    small = np.abs(diff) < delta
+    loss = np.where(small, 0.5 * diff ** 2, delta * (np.abs(diff) - 0.5 * delta))
+    grad = np.where(small, diff, delta * np.sign(diff))
+    return np.mean(loss), grad / diff.size
+
+
+def binary_cross_entropy(logits, y):
+    """BCE from logits (N, 1) and labels (N,) in {0, 1}; stable: max(z,0) - z*y + log(1 + e^-|z|)."""
+    z = logits[:, 0]
+    loss = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    return np.mean(loss), ((sigmoid(z) - y) / len(z))[:, None]
+
+
+def softmax(logits):
+    """Row-wise softmax (N, C) -> (N, C), shifted by the row max so exp never overflows."""
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def log_softmax(logits):
+    """Row-wise log-softmax via log-sum-exp: z - max - log(sum(exp(z - max)))."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def cross_entropy(logits, y):
+    """Softmax cross-entropy from logits (N, C) and integer labels (N,); gradient (softmax - onehot) / N."""
+    n = logits.shape[0]
+    rows = np.arange(n)
+    loss = -log_softmax(logits)[rows, y].mean()
+    grad = softmax(logits)
+    grad[rows, y] -= 1.0
+    return loss, grad / n
+
+
+def hinge(y_hat, y):
+    """Binary hinge on one score per example (labels 0/1 -> -1/+1), or PyTorch's MultiMarginLoss for C > 1."""
+    n, c = y_hat.shape
+    rows = np.arange(n)
+    if c == 1:
+        t = 2.0 * y - 1.0
+        margin = HINGE_MARGIN - t * y_hat[:, 0]
+        active = margin > 0
+        return np.mean(np.maximum(margin, 0)), (-(t * active) / n)[:, None]
+    margins = HINGE_MARGIN - y_hat[rows, y][:, None] + y_hat       # (N, C)
+    margins[rows, y] = 0.0
+    active = (margins > 0).astype(y_hat.dtype)
+    grad = active.copy()
+    grad[rows, y] = -active.sum(axis=1)
+    return np.maximum(margins, 0).sum() / (n * c), grad / (n * c)
+
+
+FUNCTIONS = {"mse": mse, "mae": mae, "huber": huber, "binary_cross_entropy": binary_cross_entropy,
+             "cross_entropy": cross_entropy, "hinge": hinge}
+
+
+def loss_and_grad(name: str, y_hat, y):
+    """Batch-mean loss and its gradient w.r.t. the outputs: (N, C), targets -> (scalar, (N, C))."""
+    name = check_choice("loss", name, NAMES)
+    if name not in CLASSIFICATION:
+        y = np.asarray(y, dtype=y_hat.dtype).reshape(y_hat.shape)
+    loss, grad = FUNCTIONS[name](y_hat, y)
+    return float(loss), grad.astype(y_hat.dtype, copy=False)
+
+
+# ---- one example at a time, compiled by the cpu and cuda backends ----------------------------------------
+
+def row_loss(out, t, kind, dout):
+    """Loss of one example (out (C,), target row t) and its gradient into dout (C,); both not yet / N.
+
+    ``t`` holds the class index in ``t[0]`` for classification losses, the C targets for regression.
+    """
+    c = out.shape[0]
+    if kind == 3:                                       # binary cross-entropy from one logit
+        z = out[0]
+        e = math.exp(-abs(z))
+        p = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
+        dout[0] = p - t[0]
+        return max(z, 0.0) - z * t[0] + math.log1p(e)
+    if kind == 4:                                       # softmax cross-entropy, log-sum-exp stable
+        label = int(t[0])
+        m = out[0]
+        for j in range(1, c):
+            m = max(m, out[j])
+        total = 0.0
+        for j in range(c):
+            total += math.exp(out[j] - m)
+        for j in range(c):
+            dout[j] = math.exp(out[j] - m) / total
+        dout[label] -= 1.0
+        return m + math.log(total) - out[label]
+    if kind == 5 and c == 1:                            # binary hinge, labels 0/1 -> -1/+1
+        sign = 2.0 * t[0] - 1.0
+        margin = HINGE_MARGIN - sign * out[0]
+        dout[0] = -sign if margin > 0 else 0.0
+        return max(margin, 0.0)
+    if kind == 5:                                       # multiclass margin loss, mean over C
+        label = int(t[0])
+        loss = 0.0
+        active = 0.0
+        for j in range(c):
+            dout[j] = 0.0
+            if j != label:
+                margin = HINGE_MARGIN - out[label] + out[j]
+                if margin > 0:
+                    loss += margin
+                    dout[j] = 1.0 / c
+                    active += 1.0
+        dout[label] = -active / c
+        return loss / c
+    loss = 0.0                                          # elementwise regression losses, mean over C
+    for j in range(c):
+        e = out[j] - t[j]
+        if kind == 0:
+            loss += e * e
+            dout[j] = 2.0 * e / c
+        elif kind == 1:
+            loss += abs(e)
+            dout[j] = (1.0 if e > 0 else (-1.0 if e < 0 else 0.0)) / c
+        elif abs(e) < HUBER_DELTA:
+            loss += 0.5 * e * e
+            dout[j] = e / c
+        else:
+            loss += HUBER_DELTA * (abs(e) - 0.5 * HUBER_DELTA)
+            dout[j] = (HUBER_DELTA if e > 0 else -HUBER_DELTA) / c
+    return loss / c
+

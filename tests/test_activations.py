@@ -1,0 +1,58 @@
+import numpy as np
+import pytest
+import torch
+from numba import njit
+
+from dlkit import activations
+from dlkit.gradcheck import rel_error
+
+TORCH = {"linear": lambda z: z, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
+         "leaky_relu": lambda z: torch.nn.functional.leaky_relu(z, 0.01), "elu": torch.nn.functional.elu,
+         "gelu": torch.nn.functional.gelu}
+Z = np.concatenate([np.linspace(-6, 6, 101), [-40.0, -1e-3, 1e-3, 40.0]])
+SMOOTH = np.abs(Z) > 1e-2          # keep centered differences away from kinks at 0
+
+
+@pytest.mark.parametrize("name", activations.NAMES)
+def test_forward_and_derivative_match_torch_autograd(name):
+    f, f_grad = activations.get(name)
+    z = torch.tensor(Z, requires_grad=True)
+    out = TORCH[name](z)
+    out.sum().backward()
+    np.testing.assert_allclose(f(Z), out.detach().numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(f_grad(Z), z.grad.numpy(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", activations.NAMES)
+def test_derivative_matches_centered_differences(name):
+    f, f_grad = activations.get(name)
+    eps = 1e-6
+    numeric = (f(Z + eps) - f(Z - eps)) / (2 * eps)
+    assert rel_error(f_grad(Z)[SMOOTH], numeric[SMOOTH]) < 1e-7
+
+
+@pytest.mark.parametrize("name", activations.NAMES)
+def test_scalar_kernels_match_the_reference(name):
+    f, f_grad = activations.get(name)
+    kind = activations.ID[name]
+    act, act_grad = njit(activations.activate), njit(activations.activate_grad)
+    h = np.array([act(z, kind) for z in Z])
+    np.testing.assert_allclose(h, f(Z), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose([act_grad(z, hz, kind) for z, hz in zip(Z, h)], f_grad(Z), rtol=1e-9, atol=1e-15)
+
+
+def test_sigmoid_never_overflows():
+    with np.errstate(over="raise", invalid="raise"):
+        assert activations.sigmoid(np.array([-1000.0, 1000.0])).tolist() == [0.0, 1.0]
+
+
+def test_saturation_mask_marks_flat_zones():
+    z = np.array([-10.0, 0.0, 10.0])
+    assert activations.saturation_mask("tanh", z).tolist() == [True, False, True]
+    assert activations.saturation_mask("relu", z).tolist() == [True, True, False]   # relu'(0) = 0
+    assert not activations.saturation_mask("linear", z).any()
+
+
+def test_unknown_activation_lists_the_allowed_ones():
+    with pytest.raises(ValueError, match="allowed: 'linear', 'sigmoid', 'tanh'"):
+        activations.get("swish")
