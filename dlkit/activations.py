@@ -113,16 +113,51 @@ def saturation_mask(name: str, z):
 
 
 # ---- scalar forms, compiled by the cpu (njit) and cuda (device function) backends --------------------------
+# tanh and sigmoid are written with plain arithmetic (no call into the maths library), so the compiler can run
+# them on 8 or 16 numbers at once (SIMD); they agree with numpy's to about one unit in the last place.
+
+_LN2_HI, _LN2_LO = 0.6931471803691238, 1.9082149292705877e-10   # ln 2 split so k * ln2 is exact (Cody-Waite)
+_INV_LN2 = 1.4426950408889634
+
+
+def expm1_positive(y):
+    """e^y - 1 for 0 <= y <= 709, accurate to ~1 ulp: e^y = 2^k e^r with |r| <= ln2 / 2, e^r - 1 by its Taylor
+    series to r^13, and 2^k built from k's ten bits (k <= 1023) with multiplications only."""
+    k_int = int(y * _INV_LN2 + 0.5)
+    k = float(k_int)
+    r = (y - k * _LN2_HI) - k * _LN2_LO
+    p = r * (1.0 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720 + r * (
+        1 / 5040 + r * (1 / 40320 + r * (1 / 362880 + r * (1 / 3628800 + r * (1 / 39916800 + r * (
+            1 / 479001600 + r * (1 / 6227020800)))))))))))))
+    two_k = ((1.0 + (k_int & 1)) * (1.0 + 3.0 * ((k_int >> 1) & 1)) * (1.0 + 15.0 * ((k_int >> 2) & 1))
+             * (1.0 + 255.0 * ((k_int >> 3) & 1)) * (1.0 + 65535.0 * ((k_int >> 4) & 1))
+             * (1.0 + 4294967295.0 * ((k_int >> 5) & 1)) * (1.0 + (2.0 ** 64 - 1) * ((k_int >> 6) & 1))
+             * (1.0 + (2.0 ** 128 - 1) * ((k_int >> 7) & 1)) * (1.0 + (2.0 ** 256 - 1) * ((k_int >> 8) & 1))
+             * (1.0 + (2.0 ** 512 - 1) * ((k_int >> 9) & 1)))
+    return two_k * p + (two_k - 1.0)
+
+
+def tanh_arith(z):
+    """tanh(z) = (e^2|z| - 1) / (e^2|z| + 1) with the sign of z; |z| > 19.1 gives +-1 exactly in float64."""
+    a = abs(z)
+    em = expm1_positive(2.0 * (a if a < 19.1 else 19.1))
+    t = em / (em + 2.0)
+    return t if z >= 0 else -t
+
+
+def sigmoid_arith(z):
+    """1 / (1 + e^-z), via e^-|z| so nothing overflows; |z| is capped at 700 (sigmoid(-700) = 1e-304)."""
+    a = abs(z)
+    e = 1.0 / (expm1_positive(a if a < 700.0 else 700.0) + 1.0)
+    return 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
+
 
 def activate(z, kind):
     """Scalar activation ``kind`` (an id from ``ID``) at ``z``."""
     if kind == 1:
-        if z >= 0:
-            return 1.0 / (1.0 + math.exp(-z))
-        e = math.exp(z)
-        return e / (1.0 + e)
+        return sigmoid_arith(z)
     if kind == 2:
-        return math.tanh(z)
+        return tanh_arith(z)
     if kind == 3:
         return z if z > 0 else 0.0 * z
     if kind == 4:

@@ -1,4 +1,4 @@
-"""The ``cpu`` backend: Numba ``@njit(cache=True)`` kernels with the numpy reference's names and signatures.
+"""The ``cpu`` backend: Numba ``@njit`` kernels with the numpy reference's names and signatures.
 
 A whole epoch of mini-batch steps runs inside one compiled call (``train_steps``), so Python's per-call cost is
 paid once per epoch, not once per step. Matrix products go to BLAS through ``np.dot``; everything elementwise
@@ -15,37 +15,40 @@ import numpy as np
 from numba import njit
 
 from .. import activations, losses, optimizers, rng
+from .compile import compile_family
 from .host import HostRun
 from .layout import (ACT, B_OFF, BATCH, BETA_OFF, BN_EPS, BN_MOMENTUM, CLIP, D_IN, D_OUT, DROP, DROPOUT,
                      G_OFF, L1, L2, LOSS, OPT, RM_OFF, SEED, STEP, UPDATE_STATS, W_OFF)
 
-_activate = njit(cache=True, inline="always")(activations.activate)
-_activate_grad = njit(cache=True, inline="always")(activations.activate_grad)
-_row_loss = njit(cache=True)(losses.row_loss)
-_update = njit(cache=True, inline="always")(optimizers.update_flat)
-_bias_corrections = njit(cache=True)(optimizers.bias_corrections)
-_uniform = njit(cache=True)(rng.hashed_uniform)
+_SCALAR = compile_family(
+    [activations.activate, activations.activate_grad, activations.tanh_arith, activations.sigmoid_arith,
+     activations.expm1_positive, losses.row_loss, optimizers.update_flat, optimizers.bias_corrections,
+     rng.hashed_uniform],
+    njit(cache=True, inline="always", error_model="numpy"))
+_activate, _activate_grad = _SCALAR["activate"], _SCALAR["activate_grad"]
+_row_loss, _update, _bias_corrections = _SCALAR["row_loss"], _SCALAR["update_flat"], _SCALAR["bias_corrections"]
+_uniform = _SCALAR["hashed_uniform"]
 
 
 # ---- elementwise loops, one specialised copy per activation / optimizer ----------------------------------
 # A branch on `kind` inside a hot loop costs ~20 ns per element; calling these with a literal kind lets the
 # compiler fold the branch away (10-50x faster for cheap activations and updates).
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _activate_loop(z, h, kind):
     for i in range(z.shape[0]):
         for j in range(z.shape[1]):
             h[i, j] = _activate(z[i, j], kind)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _activate_grad_loop(dh, z, h, kind):
     for i in range(z.shape[0]):
         for j in range(z.shape[1]):
             dh[i, j] *= _activate_grad(z[i, j], h[i, j], kind)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _activate_all(z, h, kind):
     """h = f(z) elementwise, (n, H)."""
     if kind == 0:
@@ -64,7 +67,7 @@ def _activate_all(z, h, kind):
         _activate_loop(z, h, 6)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _activate_grad_all(dh, z, h, kind):
     """dh *= f'(z) elementwise, given h = f(z), (n, H)."""
     if kind == 0:
@@ -83,13 +86,13 @@ def _activate_grad_all(dh, z, h, kind):
         _activate_grad_loop(dh, z, h, 6)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _update_loop(theta, grad, m, v, kind, hyper, t, corr1, corr2):
     for i in range(theta.shape[0]):
         _update(theta, grad, m, v, i, kind, hyper, t, corr1, corr2)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _update_all(theta, grad, m, v, kind, hyper, t, corr1, corr2):
     """One optimizer step over the flat parameter vector."""
     if kind == 0:
@@ -112,7 +115,7 @@ def _update_all(theta, grad, m, v, kind, hyper, t, corr1, corr2):
 
 # ---- layers -----------------------------------------------------------------------------------------------
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _weights(layout, k, theta):
     """Views of layer k's W (D, H) and b (H,) inside the flat theta."""
     d, h = layout[k, D_IN], layout[k, D_OUT]
@@ -120,7 +123,7 @@ def _weights(layout, k, theta):
     return theta[w0:w0 + d * h].reshape(d, h), theta[b0:b0 + h]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _workspace(layout, rows, dtype_of):
     """Per-layer buffers for up to ``rows`` examples: inputs/outputs H, pre-activations Z, normalised Zhat,
     dropout masks M, inverse stds, and two flat gradient buffers."""
@@ -137,7 +140,7 @@ def _workspace(layout, rows, dtype_of):
     return H, Z, Zhat, M, inv_std, np.empty(rows * widest, dtype_of.dtype), np.empty(rows * widest, dtype_of.dtype)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _batchnorm_forward(z, zhat, inv_std, gamma, beta, rmean, rvar, training, update, momentum, eps):
     """In place: z (n, H) -> gamma * z_hat + beta, with batch statistics in training, running ones otherwise."""
     n, h = z.shape
@@ -165,7 +168,7 @@ def _batchnorm_forward(z, zhat, inv_std, gamma, beta, rmean, rvar, training, upd
             z[i, j] = gamma[j] * zh + beta[j]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _batchnorm_backward(dz, zhat, inv_std, gamma, dgamma, dbeta):
     """In place: dz (n, H) w.r.t. the batch-norm output -> w.r.t. its input; fills dgamma, dbeta (H,)."""
     n, h = dz.shape
@@ -180,7 +183,7 @@ def _batchnorm_backward(dz, zhat, inv_std, gamma, dgamma, dbeta):
             dz[i, j] = inv_std[j] / n * (n * g * dz[i, j] - g * sum_d - zhat[i, j] * g * sum_dz)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _layer_forward(layout, k, theta, buffers, hyper, iconf, h_in, z, zhat, inv_std, mask, h_out, training):
     """Layer k: h_in (n, D) -> h_out (n, H): dense -> [batch norm] -> activation -> [dropout]."""
     n = h_in.shape[0]
@@ -206,7 +209,7 @@ def _layer_forward(layout, k, theta, buffers, hyper, iconf, h_in, z, zhat, inv_s
                 h_out[i, j] *= mask[i, j]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _forward_backward(layout, theta, grad, buffers, hyper, iconf, T, n, H, Z, Zhat, M, inv_std, buf_a, buf_b):
     """Training-mode forward + backward on the first n rows of H[0]; returns the batch-mean data loss."""
     n_layers = layout.shape[0]
@@ -262,7 +265,7 @@ def _forward_backward(layout, theta, grad, buffers, hyper, iconf, T, n, H, Z, Zh
     return loss / n
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _batch_accuracy(loss_kind, out, T):
     """Fraction of correct predictions: out (n, C), T (>= n, Ct); 0 for regression losses."""
     if loss_kind < 3:
@@ -281,7 +284,7 @@ def _batch_accuracy(loss_kind, out, T):
     return correct / n
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _clip_and_update(theta, grad, state, hyper, opt, t):
     """Clip the gradient's global L2 norm to hyper[CLIP] (if > 0), then apply one optimizer step."""
     if hyper[CLIP] > 0:
@@ -297,7 +300,7 @@ def _clip_and_update(theta, grad, state, hyper, opt, t):
     _update_all(theta, grad, state[0], state[1], opt, hyper, t, corr1, corr2)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def forward(layout, theta, buffers, hyper, X):
     """Evaluation-mode forward pass: X (N, D0) -> outputs (N, C)."""
     n = X.shape[0]
@@ -312,7 +315,7 @@ def forward(layout, theta, buffers, hyper, X):
     return h
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def forward_backward(layout, theta, grad, buffers, hyper, iconf, X, T):
     """Training-mode forward and backward on one batch; fills grad (P,), returns the batch-mean data loss."""
     n = X.shape[0]
@@ -322,7 +325,7 @@ def forward_backward(layout, theta, grad, buffers, hyper, iconf, X, T):
                              buf_a, buf_b)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def train_steps(layout, theta, grad, state, buffers, hyper, iconf, X, T, order, record):
     """The fused mini-batch loop over ``order``; returns the number of steps taken."""
     batch = iconf[BATCH]
