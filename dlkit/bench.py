@@ -4,7 +4,9 @@
 
 Three nets: (a) spirals [2,16,16,2] tanh, batch 32; (b) digits [64,128,64,10] relu, batch 64; (c) digits with ten
 tanh layers of 64, batch 128. All use Adam and cross-entropy. Also: ``import dlkit`` time and the first ``fit`` of
-a new process with a warm JIT cache. Prints a table and writes JSON.
+a new process with a warm JIT cache; with a CUDA GPU, the cuda backend and torch on the GPU for the same nets,
+naive / tiled / cuBLAS matrix products at 256..4096 (GFLOP/s), transfer costs and where the GPU starts to win.
+Prints a table and writes JSON.
 """
 from __future__ import annotations
 
@@ -108,6 +110,52 @@ def time_first_fit():
     return min(float(subprocess.check_output([sys.executable, "-c", code])) for _ in range(2))
 
 
+def gpu_matmul(sizes=(256, 512, 1024, 2048, 4096), quick=False):
+    """GFLOP/s of the naive kernel, the tiled kernel and torch (cuBLAS) for n x n float32 products."""
+    import torch
+    from numba import cuda
+
+    from dlkit.gpu import time_call
+    from dlkit.kernels import cuda as K
+
+    rows = {}
+    for n in sizes[:3] if quick else sizes:
+        A = cuda.to_device(np.random.default_rng(0).normal(size=(n, n)).astype(np.float32))
+        C = cuda.device_array((n, n), np.float32)
+        flops = 2.0 * n ** 3
+        naive = time_call(lambda: K.matmul_naive[K.blocks_for(n * n), K.THREADS](A, A, C), repeat=3)
+        tiled = time_call(lambda: K.matmul(A, A, C), repeat=3)
+        At = torch.as_tensor(A.copy_to_host(), device="cuda")
+        cublas = time_call(lambda: At @ At, repeat=3)
+        rows[n] = {"naive_gflops": flops / naive / 1e9, "tiled_gflops": flops / tiled / 1e9,
+                   "cublas_gflops": flops / cublas / 1e9}
+        rows[n]["tiled_vs_cublas"] = rows[n]["tiled_gflops"] / rows[n]["cublas_gflops"]
+    return rows
+
+
+def gpu_transfers(sizes=(1_000, 100_000, 10_000_000)):
+    """Host->device and device->host seconds for float32 arrays of each size, and the step size (batch rows of
+    the digits net) from which the GPU beats the CPU backend."""
+    from numba import cuda
+
+    from dlkit.gpu import step_timings, time_call
+
+    out = {"transfer": {}}
+    for n in sizes:
+        a = np.zeros(n, np.float32)
+        d = cuda.to_device(a)
+        out["transfer"][n] = {"h2d_s": time_call(lambda: cuda.to_device(a), repeat=3),
+                              "d2h_s": time_call(lambda: d.copy_to_host(), repeat=3)}
+    crossover = None
+    for batch in (64, 256, 1024, 4096):
+        t = step_timings([64, 512, 512, 10], batch_size=batch, backends=("cpu", "cuda"))
+        out.setdefault("steps", {})[batch] = t
+        if crossover is None and t["cuda"] is not None and t["cuda"] < t["cpu"]:
+            crossover = batch
+    out["gpu_wins_from_batch"] = crossover
+    return out
+
+
 def run(quick=False):
     budget = 0.3 if quick else 1.5
     backends = ["numpy", "cpu"] + (["cuda"] if cuda_status() == "gpu" else [])
@@ -124,6 +172,11 @@ def run(quick=False):
         row["meets_target"] = row["speedup_cpu_vs_torch"] >= case["target_speedup"]
         results["cases"][name] = row
     dk.set_backend("cpu")
+    if cuda_status() == "gpu":
+        results["gpu_matmul"] = gpu_matmul(quick=quick)
+        results["gpu_transfers"] = gpu_transfers()
+        for row in results["cases"].values():
+            row["speedup_cuda_vs_torch_cuda"] = row["torch_cuda_us"] / row["dlkit_cuda_us"]
     results["import_s"] = time_import()
     results["first_fit_warm_cache_s"] = time_first_fit()
     return results
@@ -137,6 +190,14 @@ def table(results):
         lines.append(f"{name:<22}" + "".join(f"{row[c]:>14.1f}" for c in cols)
                      + f"{row['speedup_cpu_vs_torch']:>13.1f}x{row['target_speedup']:>6.1f}x {mark}")
     lines.append("(µs per training step, lower is better)")
+    for n, row in results.get("gpu_matmul", {}).items():
+        lines.append(f"matmul {n:>5}: naive {row['naive_gflops']:8.1f}  tiled {row['tiled_gflops']:8.1f}  "
+                     f"cuBLAS {row['cublas_gflops']:8.1f} GFLOP/s  (tiled = {100 * row['tiled_vs_cublas']:.0f}% "
+                     "of cuBLAS)")
+    if "gpu_transfers" in results:
+        lines.append(f"GPU beats the cpu backend from batch {results['gpu_transfers']['gpu_wins_from_batch']}")
+    if results["machine"]["cuda"] != "gpu":
+        lines.append("no CUDA GPU here: the GPU figures are unmeasured")
     lines.append(f"import dlkit: {results['import_s']:.2f} s; first fit in a new process (warm cache): "
                  f"{results['first_fit_warm_cache_s']:.2f} s")
     return "\n".join(lines)

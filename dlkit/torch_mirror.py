@@ -107,7 +107,7 @@ def torch_loss_and_grads(model, X, y, loss="cross_entropy", l1=0.0, l2=0.0, devi
         elif isinstance(module, torch.nn.BatchNorm1d):
             grads[f"gamma{k}"] = module.weight.grad.cpu().numpy().copy()
             grads[f"beta{k}"] = module.bias.grad.cpu().numpy().copy()
-    return float(value), grads, out.detach().cpu().numpy()
+    return float(value.detach()), grads, out.detach().cpu().numpy()
 
 
 def to_torch_code(model, loss="cross_entropy", optimizer="sgd", lr=0.1):

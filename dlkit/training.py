@@ -272,7 +272,8 @@ def fit(model, X, y, loss="cross_entropy", optimizer="sgd", lr=0.1, epochs=100, 
         progress.update(epoch, hist)
         # ---- callbacks (early stopping, live plots, a widget's Stop button)
         stop = [cb.on_epoch_end(epoch, model, hist) for cb in callbacks]
-        dev.load_model()
+        if callbacks:
+            dev.load_model()                                           # a callback may have changed the model
         if any(stop):
             hist.stopped_early = True
             break

@@ -1,0 +1,121 @@
+"""Module 09's workbench: run a student's CUDA kernel on test data, time things honestly, and measure where the
+GPU starts to win.
+
+GPU work is asynchronous: a launch returns before the kernel finishes, so a timer must wait for the device
+(``cuda.synchronize()``) before it stops — :func:`time_call` does. Without a GPU these run in Numba's CUDA
+simulator when ``NUMBA_ENABLE_CUDASIM=1`` (slowly: keep sizes at 32 or below there).
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .backend import cuda_status, get_backend, set_backend
+from .validation import check_number
+
+
+def _cuda():
+    from numba import cuda
+
+    return cuda
+
+
+def synchronize():
+    """Wait for every queued GPU kernel (numba's and torch's); a no-op without a GPU."""
+    if cuda_status() == "gpu":
+        _cuda().synchronize()
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+
+
+def time_call(fn, repeat=5, warmup=1):
+    """Best wall time of ``fn()`` over ``repeat`` runs, in seconds, synchronising the GPU before reading the
+    clock (the first ``warmup`` calls, which may compile, are not timed)."""
+    repeat = check_number("repeat", repeat, positive=True, integer=True)
+    for _ in range(warmup):
+        fn()
+    synchronize()
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        synchronize()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def launch_elementwise(kernel, x, threads=128, blocks=None):
+    """Run ``kernel[blocks, threads](x_device, out_device)`` on a copy of x (any shape); returns out (host)."""
+    cuda = _cuda()
+    x = np.ascontiguousarray(x)
+    x_d, out_d = cuda.to_device(x), cuda.device_array_like(x)
+    blocks = blocks or max(1, (x.size + threads - 1) // threads)
+    kernel[blocks, threads](x_d, out_d)
+    return out_d.copy_to_host()
+
+
+def launch_row_reduction(kernel, X, threads=32, blocks=None):
+    """Run ``kernel[blocks, threads](X_device, out_device)`` for X (N, D) -> out (N,) (e.g. row max or sum)."""
+    cuda = _cuda()
+    X = np.ascontiguousarray(X)
+    X_d, out_d = cuda.to_device(X), cuda.device_array(X.shape[0], X.dtype)
+    kernel[blocks or max(1, (X.shape[0] + threads - 1) // threads), threads](X_d, out_d)
+    return out_d.copy_to_host()
+
+
+def launch_matmul(kernel, A, B, tile=16):
+    """Run a tiled product ``kernel[grid, (tile, tile)](A, B, C)`` with one block per output tile."""
+    cuda = _cuda()
+    A, B = np.ascontiguousarray(A), np.ascontiguousarray(B)
+    C_d = cuda.device_array((A.shape[0], B.shape[1]), np.result_type(A, B))
+    grid = ((B.shape[1] + tile - 1) // tile, (A.shape[0] + tile - 1) // tile)
+    kernel[grid, (tile, tile)](cuda.to_device(A), cuda.to_device(B), C_d)
+    return C_d.copy_to_host()
+
+
+def step_timings(sizes, batch_size=64, backends=("numpy", "cpu", "cuda", "torch"), repeat=3):
+    """Seconds per training step of an MLP ``sizes`` on each backend (and PyTorch), for the "when does the GPU
+    win" plot: {"numpy": s, "cpu": s, "cuda": s or None, "torch": s, "torch_cuda": s or None}. Backends that
+    cannot run here (no GPU) report None."""
+    import dlkit as dk
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(batch_size, sizes[0])).astype(np.float32)
+    y = rng.integers(0, sizes[-1], batch_size)
+    result, previous = {}, get_backend()
+    for name in backends:
+        if name == "torch":
+            result["torch"] = _torch_step_time(sizes, X, y, "cpu", repeat)
+            gpu = cuda_status() == "gpu"
+            result["torch_cuda"] = _torch_step_time(sizes, X, y, "cuda", repeat) if gpu else None
+            continue
+        if name == "cuda" and cuda_status() != "gpu":
+            result["cuda"] = None
+            continue
+        set_backend(name)
+        model = dk.MLP(sizes, activation="relu", seed=0)
+        run = lambda: dk.fit(model, X, y, optimizer="sgd", lr=1e-3, epochs=1,  # noqa: E731
+                             batch_size=batch_size, verbose=False)
+        result[name] = time_call(run, repeat=repeat)
+    set_backend(previous)
+    return result
+
+
+def _torch_step_time(sizes, X, y, device, repeat):
+    import torch
+
+    import dlkit as dk
+
+    net = dk.MLP(sizes, activation="relu", seed=0).to_torch(device)
+    opt = torch.optim.SGD(net.parameters(), lr=1e-3)
+    Xt, yt = torch.as_tensor(X, device=device), torch.as_tensor(y, device=device)
+
+    def step():
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(net(Xt), yt).backward()
+        opt.step()
+
+    return time_call(step, repeat=repeat)

@@ -1,0 +1,242 @@
+"""The cuda backend against the numpy reference. Without a GPU these run in Numba's CUDA simulator (conftest
+sets NUMBA_ENABLE_CUDASIM=1), so sizes stay at 32 or below and shapes are deliberately odd (not multiples of
+the tile). Tests marked gpu also compare with PyTorch on the GPU and need real hardware."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import dlkit as dk
+from dlkit import activations, layers, losses, optimizers
+from dlkit.backend import cuda_status
+
+pytestmark = pytest.mark.skipif(cuda_status() == "missing", reason="no GPU and no CUDA simulator")
+
+cuda = pytest.importorskip("numba.cuda")
+from dlkit.kernels import cuda as K  # noqa: E402
+
+
+@pytest.fixture
+def on_cuda():
+    previous = dk.get_backend()
+    dk.set_backend("cuda")
+    yield
+    dk.set_backend(previous)
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 1), (5, 7, 3), (9, 17, 6), (32, 3, 32)])
+@pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True)])
+def test_tiled_matmul_any_shape_and_transpose(shape, trans_a, trans_b, rng):
+    m, k, n = shape
+    A = rng.normal(size=(k, m) if trans_a else (m, k))
+    B = rng.normal(size=(n, k) if trans_b else (k, n))
+    C = cuda.device_array((m, n))
+    K.matmul(cuda.to_device(A), cuda.to_device(B), C, trans_a, trans_b)
+    np.testing.assert_allclose(C.copy_to_host(), (A.T if trans_a else A) @ (B.T if trans_b else B), rtol=1e-12)
+
+
+def test_naive_matmul_and_launch_size_independence(rng):
+    A, B = rng.normal(size=(7, 5)), rng.normal(size=(5, 3))
+    for blocks, threads in ((1, 1), (1, 8), (3, 32)):
+        C = cuda.device_array((7, 3))
+        K.matmul_naive[blocks, threads](cuda.to_device(A), cuda.to_device(B), C)
+        np.testing.assert_allclose(C.copy_to_host(), A @ B, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", activations.NAMES)
+def test_fused_bias_activation_and_its_backward(name, rng):
+    Z, b, dH = rng.normal(size=(5, 7)) * 3, rng.normal(size=7), rng.normal(size=(5, 7))
+    kind = activations.ID[name]
+    Zd, Hd = cuda.to_device(Z), cuda.device_array((5, 7))
+    K.bias_activation[1, 32](Zd, cuda.to_device(b), Hd, kind, True)
+    f, f_grad = activations.get(name)
+    np.testing.assert_allclose(Hd.copy_to_host(), f(Z + b), rtol=1e-12, atol=1e-14)
+    dHd = cuda.to_device(dH)
+    K.activation_backward[2, 16](dHd, Zd, Hd, Hd, kind, False)
+    np.testing.assert_allclose(dHd.copy_to_host(), dH * f_grad(Z + b), rtol=1e-10, atol=1e-14)
+
+
+def test_dropout_mask_is_the_reference_mask(rng):
+    H = rng.normal(size=(6, 5))
+    Hd, Md = cuda.to_device(H), cuda.device_array((6, 5))
+    K.dropout[1, 32](Hd, Md, 0.4, 7, 3, 2)
+    out, mask = layers.dropout_forward(H, 0.4, seed=7, step=3, layer=2)
+    np.testing.assert_array_equal(Md.copy_to_host(), mask)
+    np.testing.assert_allclose(Hd.copy_to_host(), out)
+
+
+def test_column_sums_and_penalty(rng):
+    dZ, W, gW = rng.normal(size=(9, 5)), rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    db = cuda.device_array(5)
+    K.column_sums[1, 2](cuda.to_device(dZ), db)
+    np.testing.assert_allclose(db.copy_to_host(), dZ.sum(axis=0), rtol=1e-12)
+    gWd = cuda.to_device(gW)
+    K.penalty_gradient[1, 32](cuda.to_device(W), gWd, 0.1, 0.2)
+    np.testing.assert_allclose(gWd.copy_to_host(), gW + 0.1 * np.sign(W) + 0.2 * W, rtol=1e-12)
+
+
+def test_batchnorm_forward_backward_match_the_layers(rng):
+    Z, gamma, beta, dout = rng.normal(size=(7, 3)) * 2 + 1, rng.normal(size=3), rng.normal(size=3), rng.normal(size=(7, 3))
+    rmean, rvar = np.zeros(3), np.ones(3)
+    ref, cache = layers.batchnorm_forward(Z, gamma, beta, rmean, rvar, True)
+    dz, dgamma, dbeta = layers.batchnorm_backward(dout, cache)
+    Zd, Zhat, inv = cuda.to_device(Z), cuda.device_array((7, 3)), cuda.device_array(3)
+    rm, rv = cuda.to_device(np.zeros(3)), cuda.to_device(np.ones(3))
+    K.batchnorm_forward[1, 32](Zd, Zhat, inv, cuda.to_device(gamma), cuda.to_device(beta), rm, rv, True, True,
+                               0.1, 1e-5)
+    np.testing.assert_allclose(Zd.copy_to_host(), ref, rtol=1e-12)
+    np.testing.assert_allclose(rm.copy_to_host(), rmean, rtol=1e-12)
+    np.testing.assert_allclose(rv.copy_to_host(), rvar, rtol=1e-12)
+    dZd, dg, dbt = cuda.to_device(dout), cuda.device_array(3), cuda.device_array(3)
+    K.batchnorm_backward[1, 32](dZd, Zhat, inv, cuda.to_device(gamma), dg, dbt)
+    for got, want in ((dZd, dz), (dg, dgamma), (dbt, dbeta)):
+        np.testing.assert_allclose(got.copy_to_host(), want, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("name,c", [("mse", 3), ("mae", 3), ("huber", 3), ("binary_cross_entropy", 1),
+                                    ("cross_entropy", 4), ("hinge", 1), ("hinge", 4)])
+def test_row_losses_reduce_to_the_batch_mean(name, c, rng):
+    n = 6
+    out = rng.normal(size=(n, c)) * 3
+    y = rng.integers(0, max(c, 2), n) if name in losses.CLASSIFICATION else rng.normal(size=(n, c))
+    loss, grad = losses.loss_and_grad(name, out, y)
+    T = np.asarray(y, dtype=np.float64).reshape(n, -1)
+    dout, result = cuda.device_array((n, c)), cuda.to_device(np.zeros(2))
+    K.row_losses[1, 4](cuda.to_device(out), cuda.to_device(T), losses.ID[name], dout, n, result)
+    assert result.copy_to_host()[0] == pytest.approx(loss, rel=1e-12)
+    np.testing.assert_allclose(dout.copy_to_host(), grad, rtol=1e-10, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", optimizers.NAMES)
+def test_clip_and_update_matches_the_numpy_optimizer(name, rng):
+    theta, grad = rng.normal(size=11), rng.normal(size=11) * 3
+    opt = optimizers.get(name, lr=0.05)
+    hyper = np.concatenate([opt.vector(), np.zeros(6)])
+    hyper[6] = 1.0                                               # clip the global norm to 1
+    th, gr, st = cuda.to_device(theta), cuda.to_device(grad), cuda.to_device(np.zeros((2, 11)))
+    norm2, record = cuda.to_device(np.zeros(1)), cuda.to_device(np.zeros((1, 2)))
+    for t in (1, 2):
+        norm2[:1] = np.zeros(1)
+        K.sum_of_squares[2, K.THREADS](gr, norm2)
+        K.clip_and_update[1, 8](th, gr, st[0], st[1], optimizers.ID[name], cuda.to_device(hyper), t,
+                                *optimizers.bias_corrections(hyper, t), norm2, record, 0)
+        g = grad.copy()
+        optimizers.clip_by_norm(g, 1.0)
+        opt.step(theta, g)
+        np.testing.assert_allclose(th.copy_to_host(), theta, rtol=1e-12, err_msg=f"step {t}")
+        gr = cuda.to_device(grad)
+
+
+def test_update_is_skipped_after_a_non_finite_loss(rng):
+    theta = rng.normal(size=5)
+    th = cuda.to_device(theta)
+    record = cuda.to_device(np.array([[np.nan, 0.0]]))
+    K.clip_and_update[1, 8](th, cuda.to_device(np.ones(5)), cuda.device_array(5), cuda.device_array(5), 0,
+                            cuda.to_device(np.full(12, 0.1)), 1, 1.0, 1.0, cuda.to_device(np.zeros(1)), record, 0)
+    np.testing.assert_array_equal(th.copy_to_host(), theta)
+
+
+@pytest.mark.parametrize("config", [{}, {"batch_norm": True, "dropout": 0.3}], ids=str)
+def test_model_forward_and_gradients_match_the_reference(on_cuda, config, rng):
+    model = dk.MLP([3, 5, 4, 3], activation="tanh", dtype="float64", seed=1, **config)
+    X, y = rng.normal(size=(7, 3)), rng.integers(0, 3, 7)
+    loss, grads = model.loss_and_grads(X, y, l1=0.01, l2=0.1)
+    out = model.forward(X)
+    dk.set_backend("numpy")
+    ref_loss, ref_grads = model.loss_and_grads(X, y, l1=0.01, l2=0.1)
+    assert loss == pytest.approx(ref_loss, rel=1e-12)
+    np.testing.assert_allclose(out, model.forward(X), rtol=1e-10, atol=1e-12)
+    for name in grads:
+        np.testing.assert_allclose(grads[name], ref_grads[name], rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("dtype,tol", [("float64", 1e-10), ("float32", 2e-5)])
+def test_fit_matches_the_numpy_reference(on_cuda, dtype, tol):
+    X, y = dk.data.spirals(n_samples=21, seed=0)                 # 2 steps per epoch, the last one short
+    # momentum, not Adam: Adam turns the pre-norm biases' zero gradients (rounding noise) into lr-sized steps
+    kw = dict(optimizer="momentum", lr=0.05, epochs=2, batch_size=13, clip_norm=1.0, l2=1e-3, verbose=False, seed=3)
+    model = dk.MLP([2, 6, 2], activation="relu", dtype=dtype, seed=0, batch_norm=True, dropout=0.2)
+    hist = dk.fit(model, X, y, **kw)
+    dk.set_backend("numpy")
+    ref = dk.MLP([2, 6, 2], activation="relu", dtype=dtype, seed=0, batch_norm=True, dropout=0.2)
+    ref_hist = dk.fit(ref, X, y, **kw)
+    np.testing.assert_allclose(model.theta, ref.theta, rtol=tol, atol=tol)
+    np.testing.assert_allclose(model.buffers, ref.buffers, rtol=tol, atol=tol)
+    np.testing.assert_allclose(hist.step_loss, ref_hist.step_loss, rtol=tol)
+    assert hist.iterations == ref_hist.iterations == [2, 4]
+
+
+def test_divergence_is_detected_on_the_device(on_cuda):
+    X, y = dk.data.regression_1d("linear", n_samples=8, seed=0)
+    model = dk.MLP([1, 4, 1], activation="relu", seed=0)
+    with pytest.warns(dk.training.DivergenceWarning):
+        hist = dk.fit(model, X * 1e4, y * 1e4, loss="mse", optimizer="sgd", lr=1e3, epochs=4, batch_size=4,
+                      verbose=False)
+    assert hist.diverged and np.all(np.isfinite(hist.step_loss))
+
+
+def test_reference_report_compares_with_torch(on_cuda, rng):
+    model = dk.MLP([3, 4, 2], activation="gelu", dtype="float64", seed=0)
+    report = dk.reference.compare(model, rng.normal(size=(5, 3)), rng.integers(0, 2, 5))
+    assert report.ok(1e-10) and [r[0] for r in report.rows][:3] == ["outputs", "loss", "W1"]
+    assert "max abs" in str(report)
+
+
+def test_module_09_reference_kernels_through_the_workbench(rng):
+    from dlkit import gpu
+    from tests import gpu_reference_kernels as ref
+
+    x = rng.normal(size=(5, 7)).astype(np.float32)
+    np.testing.assert_array_equal(gpu.launch_elementwise(ref.relu_kernel, x, threads=8), np.maximum(x, 0))
+    np.testing.assert_allclose(gpu.launch_row_reduction(ref.row_max_kernel, x, threads=4), x.max(axis=1))
+    np.testing.assert_allclose(gpu.launch_row_reduction(ref.row_sum_kernel, x), x.sum(axis=1), rtol=1e-6)
+    A, B = rng.normal(size=(6, 9)).astype(np.float32), rng.normal(size=(9, 5)).astype(np.float32)
+    np.testing.assert_allclose(gpu.launch_matmul(ref.tiled_matmul_kernel, A, B, tile=ref.TILE), A @ B,
+                               rtol=1e-5, atol=1e-5)
+    assert gpu.time_call(lambda: None, repeat=2) >= 0
+
+
+def test_without_a_gpu_the_error_is_one_clear_line():
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
+    code = ("import dlkit as dk\ntry:\n    dk.set_backend('cuda')\n    print('OK')\n"
+            "except RuntimeError as e:\n    print('ERR', e)")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    if cuda_status() == "gpu" or out.startswith("OK"):
+        pytest.skip("a GPU is present")
+    assert out.count("\n") == 1 and "no CUDA GPU was found" in out and "NUMBA_ENABLE_CUDASIM=1" in out
+
+
+# ---- real hardware only -------------------------------------------------------------------------------------
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("act", activations.NAMES)
+def test_gpu_gradients_match_torch_cuda(on_cuda, act, rng):
+    model = dk.MLP([20, 64, 33, 10], activation=act, seed=0, batch_norm=True)
+    X, y = rng.normal(size=(100, 20)).astype(np.float32), rng.integers(0, 10, 100)
+    assert dk.reference.compare(model, X, y, device="cuda").ok(1e-4)
+
+
+@pytest.mark.gpu
+def test_gpu_fit_matches_the_cpu_backend(on_cuda):
+    X, y = dk.data.digits()
+    model = dk.MLP([64, 128, 64, 10], activation="relu", seed=0)
+    hist = dk.fit(model, X / 16, y, optimizer="adam", lr=1e-3, epochs=3, batch_size=64, verbose=False)
+    dk.set_backend("cpu")
+    ref = dk.MLP([64, 128, 64, 10], activation="relu", seed=0)
+    ref_hist = dk.fit(ref, X / 16, y, optimizer="adam", lr=1e-3, epochs=3, batch_size=64, verbose=False)
+    np.testing.assert_allclose(hist.train_loss, ref_hist.train_loss, rtol=1e-4)
+    np.testing.assert_allclose(model.theta, ref.theta, rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("n", [256, 1000, 1024])
+def test_gpu_tiled_matmul_against_torch(n, rng):
+    import torch
+
+    A, B = rng.normal(size=(n, n)).astype(np.float32), rng.normal(size=(n, n)).astype(np.float32)
+    C = cuda.device_array((n, n), np.float32)
+    K.matmul(cuda.to_device(A), cuda.to_device(B), C)
+    expected = (torch.tensor(A, device="cuda") @ torch.tensor(B, device="cuda")).cpu().numpy()
+    np.testing.assert_allclose(C.copy_to_host(), expected, rtol=1e-3, atol=1e-3)
