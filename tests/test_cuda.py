@@ -152,8 +152,15 @@ def test_model_forward_and_gradients_match_the_reference(on_cuda, config, rng):
         np.testing.assert_allclose(grads[name], ref_grads[name], rtol=1e-9, atol=1e-12, err_msg=name)
 
 
+@pytest.fixture(params=["kernels", "fused"])
+def cuda_path(request, monkeypatch):
+    """Both ways of training on the device: one launch per phase, and one block per epoch."""
+    monkeypatch.setattr(K, "FUSED", request.param == "fused")
+    return request.param
+
+
 @pytest.mark.parametrize("dtype,tol", [("float64", 1e-10), ("float32", 2e-5)])
-def test_fit_matches_the_numpy_reference(on_cuda, dtype, tol):
+def test_fit_matches_the_numpy_reference(on_cuda, cuda_path, dtype, tol):
     X, y = dk.data.spirals(n_samples=21, seed=0)                 # 2 steps per epoch, the last one short
     # momentum, not Adam: Adam turns the pre-norm biases' zero gradients (rounding noise) into lr-sized steps
     kw = dict(optimizer="momentum", lr=0.05, epochs=2, batch_size=13, clip_norm=1.0, l2=1e-3, verbose=False, seed=3)
@@ -168,7 +175,7 @@ def test_fit_matches_the_numpy_reference(on_cuda, dtype, tol):
     assert hist.iterations == ref_hist.iterations == [2, 4]
 
 
-def test_divergence_is_detected_on_the_device(on_cuda):
+def test_divergence_is_detected_on_the_device(on_cuda, cuda_path):
     X, y = dk.data.regression_1d("linear", n_samples=8, seed=0)
     model = dk.MLP([1, 4, 1], activation="relu", seed=0)
     with pytest.warns(dk.training.DivergenceWarning):

@@ -4,7 +4,8 @@ Every kernel uses grid-stride loops, so its result never depends on the launch s
 with tiny grids). The scalar maths is the same code the other backends use (``activations.activate``,
 ``losses.row_loss``, ``optimizers.update_flat``, ``rng.hashed_uniform``), compiled as device functions.
 
-During ``fit`` (:class:`CudaRun`) parameters, optimizer state, running statistics and the training data stay on
+Small networks train with one block per epoch (:mod:`dlkit.kernels.cuda_fused`); larger ones with the kernels
+below, one launch per phase. During ``fit`` (:class:`CudaRun`) parameters, optimizer state, running statistics and the training data stay on
 the device; per step only kernel launches cross the bus. The per-step loss and accuracy are accumulated on the
 device and read back once every ``CHECK_EVERY`` steps (and at the end of each epoch), which is also when a
 non-finite loss is noticed; updates are skipped on the device as soon as a step's loss is not finite.
@@ -31,6 +32,7 @@ TILE = 4 if SIMULATOR else 16          # tile side of the shared-memory matrix p
 THREADS = 32 if SIMULATOR else 256     # threads per block for 1-D kernels
 MAX_BLOCKS = 2 if SIMULATOR else 1024  # grid-stride loops cover whatever the grid does not
 CHECK_EVERY = 64                       # steps between reading the losses back to the host
+FUSED = None                           # None: one block per epoch for small nets (cuda_fused); True/False: force
 
 _DEV = compile_family(
     [activations.activate, activations.activate_grad, activations.tanh_arith, activations.sigmoid_arith,
@@ -417,6 +419,8 @@ class CudaRun:
         self.ws = _Workspace(model.layout, int(iconf[BATCH]), model.theta.dtype)
         self.ws.T = cuda.device_array((int(iconf[BATCH]), T.shape[1]), T.dtype)
         self.norm2 = cuda.device_array(1, np.float64)
+        self.fused = FUSED if FUSED is not None else _fused().fits(model.layout, int(iconf[BATCH]))
+        self.fused_ws = None
         self.load_model()
 
     def load_model(self):
@@ -439,6 +443,8 @@ class CudaRun:
     def train_steps(self, order, record):
         """Steps over ``order`` (host int array); record (steps, 2) filled on the device, read back every
         CHECK_EVERY steps. Returns the number of steps with a finite loss before the first non-finite one."""
+        if self.fused:
+            return _fused().run_epoch(self, order, record)
         m, iconf, hyper = self.model, self.iconf, self.hyper
         batch, total = int(iconf[BATCH]), len(order)
         steps = (total + batch - 1) // batch
@@ -473,6 +479,12 @@ class CudaRun:
         corr1, corr2 = optimizers.bias_corrections(hyper, t)
         _launch(clip_and_update, self.theta.size, self.theta, self.grad, self.state[0], self.state[1],
                 int(iconf[OPT]), self.hyper_d, t, corr1, corr2, self.norm2, record_d, s)
+
+
+def _fused():
+    from . import cuda_fused
+
+    return cuda_fused
 
 
 def Run(model, X, T, state, hyper, iconf):
