@@ -5,6 +5,8 @@ These are the reference the ``cpu`` and ``cuda`` kernels are tested against, and
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import activations
@@ -85,3 +87,44 @@ def batchnorm_backward(dout, cache):
     dz_hat = dout * gamma
     dz = inv_std / n * (n * dz_hat - dz_hat.sum(axis=0) - z_hat * (dz_hat * z_hat).sum(axis=0))
     return dz, (dout * z_hat).sum(axis=0), dout.sum(axis=0)
+
+
+# ---- one column at a time, compiled by the cpu and cuda backends (each column is independent) -----------
+
+def batchnorm_column_forward(z, zhat, inv_std, gamma, beta, rmean, rvar, j, training, update, momentum, eps):
+    """Column j of batch norm in place: z (n, H) -> gamma * z_hat + beta; keeps z_hat and 1/std for backward."""
+    n = z.shape[0]
+    if training:
+        mean = 0.0
+        for i in range(n):
+            mean += z[i, j]
+        mean /= n
+        var = 0.0
+        for i in range(n):
+            var += (z[i, j] - mean) * (z[i, j] - mean)
+        var /= n
+        if update:
+            rmean[j] = (1.0 - momentum) * rmean[j] + momentum * mean
+            rvar[j] = (1.0 - momentum) * rvar[j] + momentum * var * n / max(n - 1, 1)
+    else:
+        mean, var = rmean[j], rvar[j]
+    inv = 1.0 / math.sqrt(var + eps)
+    inv_std[j] = inv
+    for i in range(n):
+        zh = (z[i, j] - mean) * inv
+        if training:
+            zhat[i, j] = zh
+        z[i, j] = gamma[j] * zh + beta[j]
+
+
+def batchnorm_column_backward(dz, zhat, inv_std, gamma, dgamma, dbeta, j):
+    """Column j in place: dz (n, H) w.r.t. the output -> w.r.t. the input; dgamma[j], dbeta[j]."""
+    n = dz.shape[0]
+    sum_d, sum_dz = 0.0, 0.0
+    for i in range(n):
+        sum_d += dz[i, j]
+        sum_dz += dz[i, j] * zhat[i, j]
+    dgamma[j], dbeta[j] = sum_dz, sum_d
+    g = gamma[j]
+    for i in range(n):
+        dz[i, j] = inv_std[j] / n * (n * g * dz[i, j] - g * sum_d - zhat[i, j] * g * sum_dz)

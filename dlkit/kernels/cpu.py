@@ -14,7 +14,7 @@ import sys
 import numpy as np
 from numba import njit
 
-from .. import activations, losses, optimizers, rng
+from .. import activations, layers, losses, optimizers, rng
 from .compile import compile_family
 from .host import HostRun
 from .layout import (ACT, B_OFF, BATCH, BETA_OFF, BN_EPS, BN_MOMENTUM, CLIP, D_IN, D_OUT, DROP, DROPOUT,
@@ -23,11 +23,12 @@ from .layout import (ACT, B_OFF, BATCH, BETA_OFF, BN_EPS, BN_MOMENTUM, CLIP, D_I
 _SCALAR = compile_family(
     [activations.activate, activations.activate_grad, activations.tanh_arith, activations.sigmoid_arith,
      activations.expm1_positive, losses.row_loss, optimizers.update_flat, optimizers.bias_corrections,
-     rng.hashed_uniform],
+     rng.hashed_uniform, layers.batchnorm_column_forward, layers.batchnorm_column_backward],
     njit(cache=True, inline="always", error_model="numpy"))
 _activate, _activate_grad = _SCALAR["activate"], _SCALAR["activate_grad"]
 _row_loss, _update, _bias_corrections = _SCALAR["row_loss"], _SCALAR["update_flat"], _SCALAR["bias_corrections"]
 _uniform = _SCALAR["hashed_uniform"]
+_bn_column_forward, _bn_column_backward = _SCALAR["batchnorm_column_forward"], _SCALAR["batchnorm_column_backward"]
 
 
 # ---- elementwise loops, one specialised copy per activation / optimizer ----------------------------------
@@ -143,44 +144,15 @@ def _workspace(layout, rows, dtype_of):
 @njit(cache=True, error_model="numpy")
 def _batchnorm_forward(z, zhat, inv_std, gamma, beta, rmean, rvar, training, update, momentum, eps):
     """In place: z (n, H) -> gamma * z_hat + beta, with batch statistics in training, running ones otherwise."""
-    n, h = z.shape
-    for j in range(h):
-        if training:
-            mean = 0.0
-            for i in range(n):
-                mean += z[i, j]
-            mean /= n
-            var = 0.0
-            for i in range(n):
-                var += (z[i, j] - mean) ** 2
-            var /= n
-            if update:
-                rmean[j] = (1.0 - momentum) * rmean[j] + momentum * mean
-                rvar[j] = (1.0 - momentum) * rvar[j] + momentum * var * n / max(n - 1, 1)
-        else:
-            mean, var = rmean[j], rvar[j]
-        inv = 1.0 / math.sqrt(var + eps)
-        inv_std[j] = inv
-        for i in range(n):
-            zh = (z[i, j] - mean) * inv
-            if training:
-                zhat[i, j] = zh
-            z[i, j] = gamma[j] * zh + beta[j]
+    for j in range(z.shape[1]):
+        _bn_column_forward(z, zhat, inv_std, gamma, beta, rmean, rvar, j, training, update, momentum, eps)
 
 
 @njit(cache=True, error_model="numpy")
 def _batchnorm_backward(dz, zhat, inv_std, gamma, dgamma, dbeta):
     """In place: dz (n, H) w.r.t. the batch-norm output -> w.r.t. its input; fills dgamma, dbeta (H,)."""
-    n, h = dz.shape
-    for j in range(h):
-        sum_d, sum_dz = 0.0, 0.0
-        for i in range(n):
-            sum_d += dz[i, j]
-            sum_dz += dz[i, j] * zhat[i, j]
-        dgamma[j], dbeta[j] = sum_dz, sum_d
-        g = gamma[j]
-        for i in range(n):
-            dz[i, j] = inv_std[j] / n * (n * g * dz[i, j] - g * sum_d - zhat[i, j] * g * sum_dz)
+    for j in range(dz.shape[1]):
+        _bn_column_backward(dz, zhat, inv_std, gamma, dgamma, dbeta, j)
 
 
 @njit(cache=True, error_model="numpy")

@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 from numba import cuda
 
-from .. import activations, losses, optimizers, rng
+from .. import activations, layers, losses, optimizers, rng
 from .compile import compile_family
 from .layout import (ACT, B_OFF, BATCH, BETA_OFF, BN_EPS, BN_MOMENTUM, CLIP, D_IN, D_OUT, DROP, DROPOUT,
                      G_OFF, L1, L2, LOSS, OPT, RM_OFF, SEED, STEP, UPDATE_STATS, W_OFF)
@@ -36,10 +36,12 @@ FUSED = None                           # None: one block per epoch for small net
 
 _DEV = compile_family(
     [activations.activate, activations.activate_grad, activations.tanh_arith, activations.sigmoid_arith,
-     activations.expm1_positive, losses.row_loss, optimizers.update_flat, rng.hashed_uniform],
+     activations.expm1_positive, losses.row_loss, optimizers.update_flat, rng.hashed_uniform,
+     layers.batchnorm_column_forward, layers.batchnorm_column_backward],
     cuda.jit(device=True))
 _activate, _activate_grad = _DEV["activate"], _DEV["activate_grad"]
 _row_loss, _update, _uniform = _DEV["row_loss"], _DEV["update_flat"], _DEV["hashed_uniform"]
+_bn_column_forward, _bn_column_backward = _DEV["batchnorm_column_forward"], _DEV["batchnorm_column_backward"]
 
 
 def blocks_for(n):
@@ -180,43 +182,14 @@ def column_sums(dZ, db):
 @cuda.jit
 def batchnorm_forward(Z, Zhat, inv_std, gamma, beta, rmean, rvar, training, update, momentum, eps):
     """Per column: batch (or running) mean and variance, normalise, scale and shift Z in place."""
-    n = Z.shape[0]
     for j in range(cuda.grid(1), Z.shape[1], cuda.gridsize(1)):
-        if training:
-            mean = 0.0
-            for i in range(n):
-                mean += Z[i, j]
-            mean /= n
-            var = 0.0
-            for i in range(n):
-                var += (Z[i, j] - mean) * (Z[i, j] - mean)
-            var /= n
-            if update:
-                rmean[j] = (1.0 - momentum) * rmean[j] + momentum * mean
-                rvar[j] = (1.0 - momentum) * rvar[j] + momentum * var * n / max(n - 1, 1)
-        else:
-            mean, var = rmean[j], rvar[j]
-        inv = 1.0 / math.sqrt(var + eps)
-        inv_std[j] = inv
-        for i in range(n):
-            zh = (Z[i, j] - mean) * inv
-            if training:
-                Zhat[i, j] = zh
-            Z[i, j] = gamma[j] * zh + beta[j]
+        _bn_column_forward(Z, Zhat, inv_std, gamma, beta, rmean, rvar, j, training, update, momentum, eps)
 
 
 @cuda.jit
 def batchnorm_backward(dZ, Zhat, inv_std, gamma, dgamma, dbeta):
-    n = dZ.shape[0]
     for j in range(cuda.grid(1), dZ.shape[1], cuda.gridsize(1)):
-        sum_d, sum_dz = 0.0, 0.0
-        for i in range(n):
-            sum_d += dZ[i, j]
-            sum_dz += dZ[i, j] * Zhat[i, j]
-        dgamma[j], dbeta[j] = sum_dz, sum_d
-        g = gamma[j]
-        for i in range(n):
-            dZ[i, j] = inv_std[j] / n * (n * g * dZ[i, j] - g * sum_d - Zhat[i, j] * g * sum_dz)
+        _bn_column_backward(dZ, Zhat, inv_std, gamma, dgamma, dbeta, j)
 
 
 @cuda.jit
@@ -251,15 +224,12 @@ def penalty_gradient(W, gW, l1, l2):
         gW[idx // h, idx % h] += l1 * sign + l2 * w
 
 
-@cuda.jit
-def sum_of_squares(g, total):
-    """total[0] += sum g^2: a shared-memory tree reduction per block, then one atomic add per block."""
-    partial = cuda.shared.array(THREADS, np.float64)
+@cuda.jit(device=True)
+def block_sum(partial, value):
+    """Sum ``value`` over the block's threads with a shared-memory tree; every thread gets the total.
+    Every thread of the block must call it (it synchronises)."""
     tid = cuda.threadIdx.x
-    s = 0.0
-    for i in range(cuda.grid(1), g.shape[0], cuda.gridsize(1)):
-        s += g[i] * g[i]
-    partial[tid] = s
+    partial[tid] = value
     cuda.syncthreads()
     stride = cuda.blockDim.x // 2
     while stride > 0:
@@ -267,8 +237,21 @@ def sum_of_squares(g, total):
             partial[tid] += partial[tid + stride]
         cuda.syncthreads()
         stride //= 2
-    if tid == 0:
-        cuda.atomic.add(total, 0, partial[0])
+    total = partial[0]
+    cuda.syncthreads()
+    return total
+
+
+@cuda.jit
+def sum_of_squares(g, total):
+    """total[0] += sum g^2: a tree reduction per block, then one atomic add per block."""
+    partial = cuda.shared.array(THREADS, np.float64)
+    s = 0.0
+    for i in range(cuda.grid(1), g.shape[0], cuda.gridsize(1)):
+        s += g[i] * g[i]
+    s = block_sum(partial, s)
+    if cuda.threadIdx.x == 0:
+        cuda.atomic.add(total, 0, s)
 
 
 @cuda.jit

@@ -14,11 +14,11 @@ import math
 import numpy as np
 from numba import cuda
 
-from .cuda import SIMULATOR, _activate, _activate_grad, _row_loss, _uniform, _update
+from .cuda import THREADS, _activate, block_sum, _activate_grad, _row_loss, _uniform, _update
 from .layout import (ACT, B_OFF, BATCH, BETA_OFF, BN_EPS, BN_MOMENTUM, CLIP, D_IN, D_OUT, DROP, DROPOUT,
                      G_OFF, L1, L2, LOSS, OPT, RM_OFF, SEED, STEP, UPDATE_STATS, W_OFF)
 
-THREADS = 32 if SIMULATOR else 256
+
 MAX_WIDTH = 256
 H_OFF, Z_OFF, ZHAT_OFF, M_OFF, INV_OFF = range(5)          # columns of the workspace table
 # ic: the run's integers
@@ -47,23 +47,6 @@ def workspace_table(layout, rows, n_targets):
     grads = (offset, offset + rows * widest)
     targets = offset + 2 * rows * widest
     return table, grads, targets, targets + rows * n_targets
-
-
-@cuda.jit(device=True)
-def _sync_reduce(partial, value):
-    """Sum ``value`` over the block's threads (shared-memory tree); every thread gets the total."""
-    tid = cuda.threadIdx.x
-    partial[tid] = value
-    cuda.syncthreads()
-    stride = cuda.blockDim.x // 2
-    while stride > 0:
-        if tid < stride:
-            partial[tid] += partial[tid + stride]
-        cuda.syncthreads()
-        stride //= 2
-    total = partial[0]
-    cuda.syncthreads()
-    return total
 
 
 @cuda.jit(device=True)
@@ -210,8 +193,8 @@ def train_epoch(layout, table, grad_offsets, ic, theta, grad, m, v, buffers, hyp
             correct += 1.0 if pred == int(ws[t_off + i * c_t]) else 0.0
             for j in range(c):                                 # the same thread owns the row: no race
                 ws[dh + i * c + j] /= n
-        loss = _sync_reduce(partial, loss) / n
-        correct = _sync_reduce(partial, correct) / n
+        loss = block_sum(partial, loss) / n
+        correct = block_sum(partial, correct) / n
         if tid == 0:
             record[s, 0] = loss
             record[s, 1] = correct if ic[I_LOSS] >= 3 else 0.0
@@ -229,7 +212,7 @@ def train_epoch(layout, table, grad_offsets, ic, theta, grad, m, v, buffers, hyp
             sq = 0.0
             for i in range(tid, theta.shape[0], nth):
                 sq += grad[i] * grad[i]
-            norm = math.sqrt(_sync_reduce(partial, sq))
+            norm = math.sqrt(block_sum(partial, sq))
             if norm > hyper[CLIP]:
                 factor = hyper[CLIP] / (norm + 1e-6)
         t = step + 1
