@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import dlkit as dk
-from dlkit import activations, losses
+from dlkit import activations
 from dlkit.gradcheck import check_model_gradients, numerical_gradient
 from dlkit.torch_mirror import torch_loss_and_grads
 

@@ -1,5 +1,4 @@
 """fit: identical on every backend, reproducible, checked against a PyTorch training loop, and it learns."""
-import warnings
 
 import numpy as np
 import pytest

@@ -428,7 +428,7 @@ class CudaRun:
         CHECK_EVERY steps. Returns the number of steps with a finite loss before the first non-finite one."""
         if self.fused:
             return _fused().run_epoch(self, order, record)
-        m, iconf, hyper = self.model, self.iconf, self.hyper
+        iconf = self.iconf
         batch, total = int(iconf[BATCH]), len(order)
         steps = (total + batch - 1) // batch
         order_d = cuda.to_device(np.ascontiguousarray(order, dtype=np.int64))
