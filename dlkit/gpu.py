@@ -15,10 +15,21 @@ from .backend import cuda_status, get_backend, set_backend
 from .validation import check_number
 
 
-def _cuda():
+def cuda_api():
+    """``numba.cuda``, for writing kernels in a notebook (``cuda = dk.gpu.cuda_api()``). Without a GPU it is
+    Numba's simulator, which has to be chosen before numba.cuda is first imported — this does that."""
+    import glob
+    import os
+    import sys
+
+    if "numba.cuda" not in sys.modules and not glob.glob("/dev/nvidia[0-9]*"):
+        os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
     from numba import cuda
 
     return cuda
+
+
+_cuda = cuda_api
 
 
 def synchronize():
