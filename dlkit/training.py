@@ -193,8 +193,8 @@ class LayerStats:
 
 
 def fit(model, X, y, loss="cross_entropy", optimizer="sgd", lr=0.1, epochs=100, batch_size=32, val=None,
-        seed=0, callbacks=(), l1=0.0, l2=0.0, clip_norm=0.0, stats=None, eval_train=False, verbose="auto",
-        **optimizer_options):
+        seed=0, callbacks=(), l1=0.0, l2=0.0, clip_norm=0.0, stats=None, eval_train=False, freeze=(),
+        verbose="auto", **optimizer_options):
     """Train ``model`` in place with mini-batch gradient descent; returns a :class:`History`.
 
     X (N, D0); y (N,) int labels for classification losses, floats (N,) or (N, C) for regression.
@@ -207,6 +207,9 @@ def fit(model, X, y, loss="cross_entropy", optimizer="sgd", lr=0.1, epochs=100, 
     weights moved (what Keras and most frameworks report; free). ``eval_train=True`` instead evaluates the whole
     training set at each epoch's end in evaluation mode, exactly as ``val`` is (fairer with dropout or batch
     norm, and costs one forward pass over the training set per epoch).
+
+    ``freeze`` lists layers (1-based numbers) or parameter names ("W1", "b1", ...) that stay fixed: transfer
+    learning fine-tunes the rest.
     """
     # ---- check everything before any kernel runs
     X, T, loss_id = model.check_batch(X, y, loss)
@@ -236,7 +239,7 @@ def fit(model, X, y, loss="cross_entropy", optimizer="sgd", lr=0.1, epochs=100, 
     iconf[lay.SEED], iconf[lay.UPDATE_STATS] = seed, 1
     steps_per_epoch = num_batches(len(X), batch_size)
     hist = History(iterations_per_epoch=steps_per_epoch, batch_size=batch_size, backend=get_backend())
-    dev = K.Run(model, X, T, np.zeros((2, model.n_params), model.dtype), hyper, iconf)
+    dev = K.Run(model, X, T, _optimizer_state(model, freeze), hyper, iconf)
     probe = X[:observer.probe_size] if observer else None
 
     for cb in callbacks:
@@ -282,6 +285,28 @@ def fit(model, X, y, loss="cross_entropy", optimizer="sgd", lr=0.1, epochs=100, 
         cb.on_train_end(model, hist)
     progress.close(hist)
     return hist
+
+
+def _optimizer_state(model, freeze):
+    """Zeros (2, P) for the optimizer; with frozen parameters a third row marks what may move (1) or not (0)."""
+    if isinstance(freeze, (str, int)):
+        freeze = [freeze]
+    if not freeze:
+        return np.zeros((2, model.n_params), model.dtype)
+    state = np.zeros((3, model.n_params), model.dtype)
+    trainable = model._views(state[2])
+    state[2] = 1
+    for item in freeze:
+        if isinstance(item, (int, np.integer)) and not isinstance(item, bool) and 1 <= item <= model.n_layers:
+            names = [name for name in trainable if name.lstrip("Wbgamet") == str(item)]   # W3, b3, gamma3, beta3
+        elif isinstance(item, str) and item in trainable:
+            names = [item]
+        else:
+            raise ValueError(f"freeze: {item!r} is neither a layer number 1..{model.n_layers} nor a parameter "
+                             f"name ({', '.join(trainable)})")
+        for name in names:
+            trainable[name][...] = 0
+    return state
 
 
 def _run_epoch(dev, order, record, steps_per_epoch, observer, model, probe, hist, batch_size):

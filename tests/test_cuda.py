@@ -121,7 +121,7 @@ def test_clip_and_update_matches_the_numpy_optimizer(name, rng):
         norm2[:1] = np.zeros(1)
         K.sum_of_squares[2, K.THREADS](gr, norm2)
         K.clip_and_update[1, 8](th, gr, st[0], st[1], optimizers.ID[name], cuda.to_device(hyper), t,
-                                *optimizers.bias_corrections(hyper, t), norm2, record, 0)
+                                *optimizers.bias_corrections(hyper, t), norm2, record, 0, st[0], False)
         g = grad.copy()
         optimizers.clip_by_norm(g, 1.0)
         opt.step(theta, g)
@@ -134,7 +134,8 @@ def test_update_is_skipped_after_a_non_finite_loss(rng):
     th = cuda.to_device(theta)
     record = cuda.to_device(np.array([[np.nan, 0.0]]))
     K.clip_and_update[1, 8](th, cuda.to_device(np.ones(5)), cuda.device_array(5), cuda.device_array(5), 0,
-                            cuda.to_device(np.full(12, 0.1)), 1, 1.0, 1.0, cuda.to_device(np.zeros(1)), record, 0)
+                            cuda.to_device(np.full(12, 0.1)), 1, 1.0, 1.0, cuda.to_device(np.zeros(1)), record, 0,
+                            cuda.device_array(5), False)
     np.testing.assert_array_equal(th.copy_to_host(), theta)
 
 
@@ -247,3 +248,16 @@ def test_gpu_tiled_matmul_against_torch(n, rng):
     K.matmul(cuda.to_device(A), cuda.to_device(B), C)
     expected = (torch.tensor(A, device="cuda") @ torch.tensor(B, device="cuda")).cpu().numpy()
     np.testing.assert_allclose(C.copy_to_host(), expected, rtol=1e-3, atol=1e-3)
+
+
+def test_frozen_layers_on_the_device(on_cuda, cuda_path):
+    X, y = dk.data.spirals(n_samples=16, seed=0)
+    kw = dict(optimizer="adamw", lr=0.05, epochs=1, batch_size=8, clip_norm=0.5, freeze=[1], verbose=False)
+    model = dk.MLP([2, 4, 2], activation="tanh", dtype="float64", seed=0)
+    W1 = model.params["W1"].copy()
+    dk.fit(model, X, y, **kw)
+    np.testing.assert_array_equal(model.params["W1"], W1)
+    dk.set_backend("numpy")
+    ref = dk.MLP([2, 4, 2], activation="tanh", dtype="float64", seed=0)
+    dk.fit(ref, X, y, **kw)
+    np.testing.assert_allclose(model.theta, ref.theta, rtol=1e-10)

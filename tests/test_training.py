@@ -199,3 +199,27 @@ def test_nan_in_training_data_is_refused(spirals):
     X[3, 1] = np.nan
     with pytest.raises(ValueError, match=r"X contains NaN or inf \(first at index \(3, 1\)\)"):
         _fit(X, y)
+
+
+@pytest.mark.parametrize("opt", ["adamw", "momentum"])
+def test_frozen_layers_never_move_and_the_rest_trains(backend, opt, spirals):
+    X, y = spirals
+    model = dk.MLP([2, 8, 8, 2], activation="tanh", seed=0, batch_norm=True)
+    before = {k: v.copy() for k, v in model.params.items()}
+    dk.fit(model, X, y, optimizer=opt, lr=0.05, epochs=2, batch_size=32, l2=1e-2, clip_norm=0.5,
+           freeze=[1, "b3"], verbose=False)
+    for name in ("W1", "b1", "gamma1", "beta1", "b3"):
+        np.testing.assert_array_equal(model.params[name], before[name], err_msg=name)
+    for name in ("W2", "W3"):
+        assert not np.array_equal(model.params[name], before[name]), name
+
+
+def test_freezing_matches_the_numpy_reference(backend, spirals):
+    X, y = spirals
+    _compare_with_reference(X, y, optimizer="adam", clip_norm=1.0, freeze=[2])
+
+
+def test_freeze_names_are_checked(spirals):
+    X, y = spirals
+    with pytest.raises(ValueError, match=r"freeze: 'W9' is neither a layer number 1..3 nor a parameter name"):
+        _fit(X, y, freeze=["W9"])

@@ -88,30 +88,31 @@ def _activate_grad_all(dh, z, h, kind):
 
 
 @njit(cache=True, inline="always", error_model="numpy")
-def _update_loop(theta, grad, m, v, kind, hyper, t, corr1, corr2):
+def _update_loop(theta, grad, m, v, kind, hyper, t, corr1, corr2, trainable, frozen):
     for i in range(theta.shape[0]):
-        _update(theta, grad, m, v, i, kind, hyper, t, corr1, corr2)
+        if not frozen or trainable[i] != 0:
+            _update(theta, grad, m, v, i, kind, hyper, t, corr1, corr2)
 
 
 @njit(cache=True, error_model="numpy")
-def _update_all(theta, grad, m, v, kind, hyper, t, corr1, corr2):
-    """One optimizer step over the flat parameter vector."""
+def _update_all(theta, grad, m, v, kind, hyper, t, corr1, corr2, trainable, frozen):
+    """One optimizer step over the flat parameter vector (entries with trainable == 0 stay put if frozen)."""
     if kind == 0:
-        _update_loop(theta, grad, m, v, 0, hyper, t, corr1, corr2)
+        _update_loop(theta, grad, m, v, 0, hyper, t, corr1, corr2, trainable, frozen)
     elif kind == 1:
-        _update_loop(theta, grad, m, v, 1, hyper, t, corr1, corr2)
+        _update_loop(theta, grad, m, v, 1, hyper, t, corr1, corr2, trainable, frozen)
     elif kind == 2:
-        _update_loop(theta, grad, m, v, 2, hyper, t, corr1, corr2)
+        _update_loop(theta, grad, m, v, 2, hyper, t, corr1, corr2, trainable, frozen)
     elif kind == 3:
-        _update_loop(theta, grad, m, v, 3, hyper, t, corr1, corr2)
+        _update_loop(theta, grad, m, v, 3, hyper, t, corr1, corr2, trainable, frozen)
     elif kind == 4:
-        _update_loop(theta, grad, m, v, 4, hyper, t, corr1, corr2)
+        _update_loop(theta, grad, m, v, 4, hyper, t, corr1, corr2, trainable, frozen)
     elif kind == 5:
-        _update_loop(theta, grad, m, v, 5, hyper, t, corr1, corr2)
+        _update_loop(theta, grad, m, v, 5, hyper, t, corr1, corr2, trainable, frozen)
     elif kind == 6:
-        _update_loop(theta, grad, m, v, 6, hyper, t, corr1, corr2)
+        _update_loop(theta, grad, m, v, 6, hyper, t, corr1, corr2, trainable, frozen)
     else:
-        _update_loop(theta, grad, m, v, 7, hyper, t, corr1, corr2)
+        _update_loop(theta, grad, m, v, 7, hyper, t, corr1, corr2, trainable, frozen)
 
 
 # ---- layers -----------------------------------------------------------------------------------------------
@@ -258,7 +259,13 @@ def _batch_accuracy(loss_kind, out, T):
 
 @njit(cache=True, error_model="numpy")
 def _clip_and_update(theta, grad, state, hyper, opt, t):
-    """Clip the gradient's global L2 norm to hyper[CLIP] (if > 0), then apply one optimizer step."""
+    """Clip the gradient's global L2 norm to hyper[CLIP] (if > 0), then apply one optimizer step.
+    state (2, P) holds the optimizer's two vectors; a third row, if present, marks trainable (1) and frozen (0)
+    entries: frozen gradients are zeroed (so they do not count in the norm) and frozen weights never move."""
+    frozen = state.shape[0] > 2
+    if frozen:
+        for i in range(grad.shape[0]):
+            grad[i] *= state[2, i]
     if hyper[CLIP] > 0:
         total = 0.0
         for i in range(grad.shape[0]):
@@ -269,7 +276,7 @@ def _clip_and_update(theta, grad, state, hyper, opt, t):
             for i in range(grad.shape[0]):
                 grad[i] *= factor
     corr1, corr2 = _bias_corrections(hyper, t)
-    _update_all(theta, grad, state[0], state[1], opt, hyper, t, corr1, corr2)
+    _update_all(theta, grad, state[0], state[1], opt, hyper, t, corr1, corr2, state[state.shape[0] - 1], frozen)
 
 
 @njit(cache=True, error_model="numpy")

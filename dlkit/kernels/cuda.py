@@ -255,9 +255,17 @@ def sum_of_squares(g, total):
 
 
 @cuda.jit
-def clip_and_update(theta, grad, m, v, kind, hyper, t, corr1, corr2, norm2, record, s):
+def mask_gradient(grad, trainable):
+    """Zero the gradients of frozen entries (trainable == 0), so they neither count in the norm nor move."""
+    for i in range(cuda.grid(1), grad.shape[0], cuda.gridsize(1)):
+        grad[i] *= trainable[i]
+
+
+@cuda.jit
+def clip_and_update(theta, grad, m, v, kind, hyper, t, corr1, corr2, norm2, record, s, trainable, frozen):
     """Clip by the global norm (computed on the device) and apply one optimizer step, element-wise; skipped
-    entirely when step s's loss was not finite, so the weights stay at their last finite values."""
+    entirely when step s's loss was not finite, so the weights stay at their last finite values, and for
+    frozen entries."""
     loss = record[s, 0]
     if not (loss == loss and abs(loss) < math.inf):
         return
@@ -267,6 +275,8 @@ def clip_and_update(theta, grad, m, v, kind, hyper, t, corr1, corr2, norm2, reco
         if norm > hyper[CLIP]:
             factor = hyper[CLIP] / (norm + 1e-6)
     for i in range(cuda.grid(1), theta.shape[0], cuda.gridsize(1)):
+        if frozen and trainable[i] == 0:
+            continue
         grad[i] *= factor
         _update(theta, grad, m, v, i, kind, hyper, t, corr1, corr2)
 
@@ -454,6 +464,9 @@ class CudaRun:
         _forward_backward(m.layout, self.theta, self.grad, self.buffers, hyper, ws, n,
                           int(iconf[LOSS]), int(iconf[SEED]), int(iconf[STEP]), bool(iconf[UPDATE_STATS]),
                           record_d[s])
+        frozen = self.state.shape[0] > 2
+        if frozen:
+            _launch(mask_gradient, self.grad.size, self.grad, self.state[2])
         if hyper[CLIP] > 0:
             self.norm2[:1] = np.zeros(1)
             sum_of_squares[blocks_for(self.grad.size), THREADS](self.grad, self.norm2)
@@ -461,7 +474,8 @@ class CudaRun:
         t = int(iconf[STEP])
         corr1, corr2 = optimizers.bias_corrections(hyper, t)
         _launch(clip_and_update, self.theta.size, self.theta, self.grad, self.state[0], self.state[1],
-                int(iconf[OPT]), self.hyper_d, t, corr1, corr2, self.norm2, record_d, s)
+                int(iconf[OPT]), self.hyper_d, t, corr1, corr2, self.norm2, record_d, s,
+                self.state[self.state.shape[0] - 1], frozen)
 
 
 def _fused():

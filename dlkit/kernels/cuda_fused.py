@@ -22,7 +22,7 @@ from .layout import (ACT, B_OFF, BATCH, BETA_OFF, BN_EPS, BN_MOMENTUM, CLIP, D_I
 MAX_WIDTH = 256
 H_OFF, Z_OFF, ZHAT_OFF, M_OFF, INV_OFF = range(5)          # columns of the workspace table
 # ic: the run's integers
-N_STEPS, N_BATCH, N_TOTAL, I_LOSS, I_OPT, I_SEED, I_STEP0, I_UPDATE = range(8)
+N_STEPS, N_BATCH, N_TOTAL, I_LOSS, I_OPT, I_SEED, I_STEP0, I_UPDATE, I_FROZEN = range(9)
 
 
 def fits(layout, batch_size):
@@ -156,7 +156,8 @@ def _input_gradient(layout, k, theta, ws, n, dh, dprev):
 
 
 @cuda.jit
-def train_epoch(layout, table, grad_offsets, ic, theta, grad, m, v, buffers, hyper, X, T, order, record, ws):
+def train_epoch(layout, table, grad_offsets, ic, theta, grad, m, v, trainable, buffers, hyper, X, T, order, record,
+                ws):
     """All ic[N_STEPS] mini-batch steps over ``order`` in one block; record[s] = (loss, accuracy)."""
     partial = cuda.shared.array(THREADS, np.float64)
     tid, nth = cuda.threadIdx.x, cuda.blockDim.x
@@ -207,6 +208,11 @@ def train_epoch(layout, table, grad_offsets, ic, theta, grad, m, v, buffers, hyp
                 _input_gradient(layout, k, theta, ws, n, dh, other)
                 dh = other
             cuda.syncthreads()
+        frozen = ic[I_FROZEN] != 0
+        if frozen:                                             # frozen entries: no gradient, no update
+            for i in range(tid, theta.shape[0], nth):
+                grad[i] *= trainable[i]
+            cuda.syncthreads()
         factor = 1.0                                           # clip the global norm, then update
         if hyper[CLIP] > 0:
             sq = 0.0
@@ -218,6 +224,8 @@ def train_epoch(layout, table, grad_offsets, ic, theta, grad, m, v, buffers, hyp
         t = step + 1
         corr1, corr2 = 1.0 - hyper[2] ** t, 1.0 - hyper[3] ** t
         for i in range(tid, theta.shape[0], nth):
+            if frozen and trainable[i] == 0:
+                continue
             grad[i] *= factor
             _update(theta, grad, m, v, i, ic[I_OPT], hyper, t, corr1, corr2)
         cuda.syncthreads()
@@ -233,11 +241,12 @@ def run_epoch(run, order, record):
         run.fused_ws = (cuda.to_device(table), cuda.to_device(np.array([ga, gb, t_off], dtype=np.int64)),
                         cuda.device_array(size, m.theta.dtype), cuda.to_device(m.layout))
     table, grad_offsets, ws, layout = run.fused_ws
-    ic = np.array([steps, batch, total, iconf[LOSS], iconf[OPT], iconf[SEED], iconf[STEP], iconf[UPDATE_STATS]],
-                  dtype=np.int64)
+    frozen = run.state.shape[0] > 2
+    ic = np.array([steps, batch, total, iconf[LOSS], iconf[OPT], iconf[SEED], iconf[STEP], iconf[UPDATE_STATS],
+                   frozen], dtype=np.int64)
     record_d = cuda.to_device(np.zeros((steps, 2)))
     train_epoch[1, THREADS](layout, table, grad_offsets, cuda.to_device(ic), run.theta, run.grad, run.state[0],
-                            run.state[1], run.buffers, run.hyper_d, run.X, run.T,
+                            run.state[1], run.state[run.state.shape[0] - 1], run.buffers, run.hyper_d, run.X, run.T,
                             cuda.to_device(np.ascontiguousarray(order, dtype=np.int64)), record_d, ws)
     record[:steps] = record_d.copy_to_host()
     bad = np.flatnonzero(~np.isfinite(record[:steps, 0]))

@@ -120,9 +120,13 @@ def train_steps(layout, theta, grad, state, buffers, hyper, iconf, X, T, order, 
         record[steps] = loss, batch_accuracy(iconf[LOSS], out, T[idx])
         if not np.isfinite(loss):
             return steps
+        frozen = state[2] == 0 if len(state) > 2 else np.zeros(len(theta), dtype=bool)
+        grad[frozen] = 0                                 # frozen weights: no gradient, no update
+        kept = theta[frozen].copy(), state[:2, frozen].copy()
         optimizers.clip_by_norm(grad, hyper[CLIP])
         iconf[STEP] += 1
-        opt.update(theta, grad, state, int(iconf[STEP]))
+        opt.update(theta, grad, state[:2], int(iconf[STEP]))
+        theta[frozen], state[:2, frozen] = kept
         steps += 1
     return steps
 
