@@ -331,4 +331,5 @@ def train_steps(layout, theta, grad, state, buffers, hyper, iconf, X, T, order, 
 
 def Run(model, X, T, state, hyper, iconf):
     """A training run in host memory; says so if the first call has to compile (see :mod:`dlkit.kernels.host`)."""
-    return HostRun(sys.modules[__name__], model, X, T, state, hyper, iconf, compile_notice=True)
+    return HostRun(sys.modules[__name__], model, X, T, state, hyper, iconf, compile_notice=True,
+                   one_blas_thread=True)

@@ -6,25 +6,30 @@ same methods: ``train_steps(order, record)``, ``sync_model()`` (bring parameters
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 
 
 class HostRun:
-    def __init__(self, kernels, model, X, T, state, hyper, iconf, compile_notice=False):
+    def __init__(self, kernels, model, X, T, state, hyper, iconf, compile_notice=False, one_blas_thread=False):
         self.k, self.model, self.X, self.T = kernels, model, X, T
         self.state, self.hyper, self.iconf = state, hyper, iconf
         self.grad = model.theta * 0
-        self.compile_notice = compile_notice
+        self.compile_notice, self.one_blas_thread = compile_notice, one_blas_thread
 
     def train_steps(self, order, record):
         """Run the steps over ``order``; returns how many finished (fewer at a non-finite loss)."""
         m = self.model
-        call = lambda: int(self.k.train_steps(m.layout, m.theta, self.grad, self.state, m.buffers, self.hyper,  # noqa: E731
+
+        def call():
+            with single_threaded_blas() if self.one_blas_thread else contextlib.nullcontext():
+                return int(self.k.train_steps(m.layout, m.theta, self.grad, self.state, m.buffers, self.hyper,
                                               self.iconf, self.X, self.T, order, record))
-        if not self.compile_notice:
-            return call()
-        self.compile_notice = False
-        return with_compile_notice(call)
+
+        if self.compile_notice:
+            self.compile_notice = False
+            return with_compile_notice(call)
+        return call()
 
     def sync_model(self):
         pass
@@ -37,6 +42,21 @@ class HostRun:
 
     def grad_host(self):
         return self.grad
+
+
+_BLAS = []
+
+
+def single_threaded_blas():
+    """A context in which BLAS uses one thread. The compiled kernels' matrix products are small (<= a few
+    hundred wide): a second BLAS thread gains little there, and when the other core is busy (a widget drawing,
+    another process) OpenBLAS's spinning threads make each product 10-100x slower."""
+    if not _BLAS:
+        import scipy.linalg.cython_blas  # noqa: F401  (load the BLAS numba's np.dot calls, so it is seen)
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS.append(ThreadpoolController())
+    return _BLAS[0].limit(limits=1, user_api="blas")
 
 
 def with_compile_notice(call):
