@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+# nbval runs every notebook and compares the outputs of cells marked # NBVAL_CHECK_OUTPUT
+NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg
 
-.PHONY: env warm lab test test-fast bench clean
+.PHONY: env warm lab chromium test test-fast bench release notebooks clean prepare-grading collect grade feedback export report
 
 # Create the virtual environment and install dlkit with its dev tools (offline-friendly: torch is pinned).
 $(STAMP): pyproject.toml
@@ -22,14 +24,44 @@ warm: env
 lab: warm
 	$(VENV)/bin/jupyter lab --notebook-dir=. notebooks
 
-test: env
+# The browser tests drive Debian's chromium (browsers cannot be downloaded here); without it they skip.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { echo "==> installing Debian's chromium for the browser tests"; \
+		(apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || \
+		echo "warning: could not install chromium with apt-get; the browser tests will be skipped"; }
+
+test: env chromium
 	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2 --dist loadfile $(NBVAL) notebooks solutions
 
 test-fast: env
 	$(PY) -m pytest -n 2 --dist loadfile -m "not slow and not browser"
 
 bench: warm
 	$(PY) -m dlkit.bench
+
+# Regenerate the student versions in exercises/ from solutions/ (nbgrader generate_assignment --force, no gradebook).
+release: env
+	$(PY) -m dlkit.course release
+
+# Grading a class (dlkit/grading.py, docs/instructor-guide.md): A=assignment, FROM=folder/zip, EXCHANGE=dir.
+GRADE_ARGS ?=
+prepare-grading: env
+	$(PY) -m dlkit.course prepare $(A) $(GRADE_ARGS)
+collect: env
+	$(PY) -m dlkit.course collect $(A) $(if $(EXCHANGE),--exchange $(EXCHANGE),--from $(FROM)) $(GRADE_ARGS)
+grade: env
+	$(PY) -m dlkit.course grade $(A) $(GRADE_ARGS)
+feedback: env
+	$(PY) -m dlkit.course feedback $(A) $(GRADE_ARGS)
+export: env
+	$(PY) -m dlkit.course export $(GRADE_ARGS)
+report: env
+	$(PY) -m dlkit.course report $(A) $(GRADE_ARGS)
+
+# Run the lecture notebooks afresh and keep only the outputs nbval checks (commit the result).
+notebooks: warm
+	$(PY) -m dlkit.course refresh notebooks
 
 clean:
 	rm -rf $(VENV) .pytest_cache bench-results test-artifacts

@@ -1,0 +1,443 @@
+"""Playground: a whole training run under your hands — data, network, optimizer — watched live.
+
+    from dlkit.widgets import Playground
+    Playground()                      # or Playground(data=(X, y)) with your own 2-D (or any-D) data
+
+Train runs ``epochs`` epochs from the seeded initial weights (same settings, same curves, every time); Step runs
+one more epoch, exactly as Train would have; Stop ends a run after the current epoch. Twin mode trains a run B
+that differs from run A in one control and overlays their curves.
+"""
+from __future__ import annotations
+
+import html
+import io
+import itertools
+import math
+from dataclasses import dataclass, fields, replace
+
+import ipywidgets as W
+import numpy as np
+
+import dlkit as dk
+
+from .. import optimizers, plots
+from ..torch_mirror import to_torch_code
+from . import base
+
+CUSTOM = "your data"
+WIDTHS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 128)
+LRS = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+LOSSES = {"cross_entropy": "cross-entropy (softmax)", "binary_cross_entropy": "binary CE (sigmoid)"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that defines one run; run B is ``replace(A, field=value)``."""
+
+    dataset: str = "spirals"
+    n_samples: int = 600
+    noise: float = 0.1
+    val_share: float = 0.2
+    seed: int = 0
+    hidden_layers: int = 2
+    width: int = 16
+    activation: str = "relu"
+    init: str = "auto"
+    batch_norm: bool = False
+    dropout: float = 0.0
+    loss: str = "cross_entropy"
+    optimizer: str = "adam"
+    lr: float = 0.01
+    batch_size: int = 32
+    epochs: int = 200
+    l1: float = 0.0
+    l2: float = 0.0
+
+
+# run B can differ in one of these; the values it may take (batch sizes are filled in from the data)
+TWIN_CHOICES = {"lr": LRS, "optimizer": optimizers.NAMES, "batch_size": (), "activation": base.ACTIVATIONS,
+                "init": base.INITS, "hidden_layers": tuple(range(7)), "width": WIDTHS,
+                "l2": base.PENALTIES, "l1": base.PENALTIES, "dropout": (0.0, 0.1, 0.2, 0.3, 0.5),
+                "batch_norm": (False, True), "seed": tuple(range(10))}
+
+
+def parse_csv(content):
+    """CSV bytes, one example per row, the label last (a header row is allowed) -> X (N, D), y (N,) int with
+    labels renumbered 0..C-1."""
+    text = bytes(content).decode("utf-8-sig")
+    rows = np.genfromtxt(io.StringIO(text), delimiter=",", dtype=np.float64)
+    rows = np.atleast_2d(rows)
+    if rows.size and np.isnan(rows[0]).all():
+        rows = rows[1:]                                   # a header row
+    if rows.ndim != 2 or rows.shape[1] < 2 or len(rows) < 10:
+        raise ValueError("the CSV needs at least 10 rows of: feature, [feature, ...], label")
+    if not np.all(np.isfinite(rows)):
+        raise ValueError("the CSV has empty or non-numeric cells")
+    _, y = np.unique(rows[:, -1], return_inverse=True)
+    return rows[:, :-1], y.astype(np.int64)
+
+
+@dataclass
+class Run:
+    """One trained (or training) run: its settings, data, model and History."""
+
+    label: str
+    settings: Settings
+    data: dict
+    model: dk.MLP
+    hist: dk.History
+    epochs: int = 0               # the epochs this run was asked for
+
+
+class Playground(base.Lab):
+    """Train a classifier on 2-D (or digits, or your own) data and watch loss, accuracy, the decision boundary
+    and per-layer gradient norms change live."""
+
+    figsize = (11.0, 6.4)
+    dpi = 85
+    name = "playground"
+
+    def __init__(self, data=None, speed="watch", **settings):
+        super().__init__()
+        self.custom = None
+        s = Settings(**settings)
+        c = self.controls
+        datasets = list(base.DATASETS)
+        if data is not None:
+            X, y = data
+            self.custom = (np.asarray(X, dtype=np.float64), np.unique(np.asarray(y), return_inverse=True)[1])
+            datasets.append(CUSTOM)
+            s = replace(s, dataset=CUSTOM) if "dataset" not in settings else s
+        # ---- data
+        c["dataset"] = base.choice("dataset", datasets, s.dataset)
+        c["n_samples"] = base.int_slider("points", s.n_samples, 100, 2000, 100)
+        c["noise"] = base.float_slider("noise", s.noise, 0.0, 1.0, 0.05)
+        c["val_share"] = base.float_slider("validation share", s.val_share, 0.1, 0.5, 0.05)
+        c["seed"] = base.int_slider("seed", s.seed, 0, 99)
+        self.upload = W.FileUpload(accept=".csv", multiple=False, description="CSV…",
+                                   tooltip="rows of features with the class label last", layout=W.Layout(width="120px"))
+        # ---- network
+        c["hidden_layers"] = base.int_slider("hidden layers", s.hidden_layers, 0, 6)
+        c["width"] = base.options_slider("width", WIDTHS, s.width)
+        c["activation"] = base.choice("activation", base.ACTIVATIONS, s.activation)
+        c["init"] = base.choice("init", base.INITS, s.init)
+        c["batch_norm"] = base.checkbox("batch norm", s.batch_norm)
+        c["dropout"] = base.float_slider("dropout", s.dropout, 0.0, 0.8, 0.05)
+        c["loss"] = base.choice("loss", [(v, k) for k, v in LOSSES.items()], s.loss)
+        # ---- training
+        c["optimizer"] = base.choice("optimizer", optimizers.NAMES, s.optimizer)
+        c["lr"] = base.log_slider("learning rate", s.lr, 1e-4, 10.0)
+        c["batch_size"] = base.options_slider("batch size", [s.batch_size], s.batch_size)
+        c["epochs"] = base.int_slider("epochs", s.epochs, 1, 1000)
+        c["l1"] = base.options_slider("L1", base.PENALTIES, s.l1)
+        c["l2"] = base.options_slider("L2", base.PENALTIES, s.l2)
+        c["speed"] = base.speed_toggle(speed)
+        # ---- twin runs
+        c["twin"] = base.checkbox("twin run B, differing in", False)
+        c["twin_field"] = W.Dropdown(options=list(TWIN_CHOICES), value="lr", layout=W.Layout(width="130px"))
+        c["twin_value"] = W.Dropdown(options=[], layout=W.Layout(width="150px"), description="B:",
+                                     style={"description_width": "20px"})
+        # ---- buttons and panels
+        b = self.buttons
+        b["train"] = base.button("Train", "play", "success", "train from the seeded initial weights")
+        b["step"] = base.button("Step", "step-forward", "", "one more epoch")
+        b["stop"] = base.button("Stop", "stop", "danger", "stop after this epoch")
+        b["reset"] = base.button("Reset", "undo", "", "forget the runs; show the untrained network")
+        b["export"] = base.button("PyTorch code", "code", "info", "the same model and training step in PyTorch")
+        self.code = W.Textarea(layout=W.Layout(width="100%", height="260px"))
+        self.math = W.HTMLMath()
+        extras = W.Accordion(children=[self.math, self.code], titles=("the math", "PyTorch code"))
+        extras.selected_index = None
+        b["train"].on_click(lambda _: self.train(wait=False))
+        b["step"].on_click(lambda _: self.step(wait=False))
+        b["stop"].on_click(lambda _: self.stop())
+        b["reset"].on_click(lambda _: self.reset())
+        b["export"].on_click(lambda _: self.export())
+        self.upload.observe(self._on_upload, names="value")
+        c["dataset"].observe(self._on_dataset, names="value")
+        c["twin_field"].observe(lambda _: self._refresh_twin_values(), names="value")
+        for key in ("n_samples", "noise", "val_share", "seed", "hidden_layers", "width", "activation", "init",
+                    "batch_norm", "dropout", "loss", "optimizer", "lr", "batch_size", "l1", "l2"):
+            c[key].observe(self._on_change, names="value")
+        self.layout(
+            W.HBox([base.column("data", c["dataset"], c["n_samples"], c["noise"], c["val_share"], c["seed"],
+                                self.upload),
+                    base.column("network", c["hidden_layers"], c["width"], c["activation"], c["init"],
+                                c["batch_norm"], c["dropout"], c["loss"]),
+                    base.column("training", c["optimizer"], c["lr"], c["batch_size"], c["epochs"], c["l1"],
+                                c["l2"])]),
+            W.HBox([b["train"], b["step"], b["stop"], b["reset"], b["export"], c["speed"]]),
+            W.HBox([c["twin"], c["twin_field"], c["twin_value"]]),
+            extras)
+        self.runs: dict[str, Run] = {}
+        self._data_cache = {}
+        self._on_dataset(None)
+        self._set_busy(False)
+
+    # ---- settings and data -----------------------------------------------------------------------------
+    def settings(self):
+        """Run A's settings, read from the controls."""
+        return Settings(**{f.name: self.controls[f.name].value for f in fields(Settings)})
+
+    def twin_settings(self):
+        """Run B's settings (None when twin mode is off)."""
+        if not self.controls["twin"].value or self.controls["twin_value"].value is None:
+            return None
+        return replace(self.settings(), **{self.controls["twin_field"].value: self.controls["twin_value"].value})
+
+    def data(self, s):
+        """{X, y, X_val, y_val, n_classes} for settings s (cached); digits and your own data are standardised
+        with the training set's statistics."""
+        key = (s.dataset, s.n_samples, s.noise, s.val_share, s.seed)
+        if key not in self._data_cache:
+            if s.dataset == CUSTOM:
+                X, y = self.custom
+            else:
+                X, y = base.load_dataset(s.dataset, s.n_samples, s.noise, s.seed)
+            X_tr, X_val, y_tr, y_val = dk.data.train_test_split(X, y, test_size=s.val_share, seed=s.seed)
+            if s.dataset in ("digits", CUSTOM):
+                X_tr, X_val = dk.data.standardize(X_tr, X_val)
+            if len(self._data_cache) > 4:                 # twin runs may differ in their data (the seed)
+                self._data_cache.clear()
+            self._data_cache[key] = {"X": X_tr, "y": y_tr, "X_val": X_val, "y_val": y_val,
+                                     "n_classes": int(y.max()) + 1}
+        return self._data_cache[key]
+
+    def model(self, s, data):
+        """A fresh MLP for settings s (weights drawn from s.seed)."""
+        out = 1 if s.loss == "binary_cross_entropy" else data["n_classes"]
+        sizes = [data["X"].shape[1]] + [s.width] * s.hidden_layers + [out]
+        return dk.MLP(sizes, activation=s.activation, init=base.initializer(s.init), seed=s.seed,
+                      batch_norm=s.batch_norm and s.hidden_layers > 0, dropout=s.dropout)
+
+    # ---- reacting to controls --------------------------------------------------------------------------
+    def _on_dataset(self, change):
+        if self._muted:
+            return
+        c = self.controls
+        name = c["dataset"].value
+        synthetic = name not in ("digits", CUSTOM)
+        c["n_samples"].disabled = not synthetic
+        c["noise"].disabled = not synthetic
+        if synthetic and change is not None:
+            with self.muted():
+                c["noise"].value = base.DEFAULT_NOISE[name]
+        self._on_change(None)
+
+    def _on_change(self, change):
+        """Keep every control's options valid for the data, then show the untrained network."""
+        if self._muted:
+            return
+        s = self.settings()
+        data = self.data(s)
+        n_train = len(data["X"])
+        sizes = base.powers_of_two(n_train)
+        c = self.controls
+        with self.muted():
+            if list(c["batch_size"].options) != sizes:
+                old = c["batch_size"].value
+                c["batch_size"].options = sizes
+                c["batch_size"].value = min(sizes, key=lambda b: abs(b - old))
+            losses = [(v, k) for k, v in LOSSES.items() if k == "cross_entropy" or data["n_classes"] == 2]
+            if [v for _, v in losses] != [v for _, v in c["loss"].options]:
+                c["loss"].options = losses
+                c["loss"].value = "cross_entropy"
+        self._refresh_twin_values()
+        self.math.value = math_html(self.settings(), data)
+        if self.running:
+            self.say("settings changed: they apply to the next run")
+            return
+        self.runs.clear()
+        self.preview = Run("A", self.settings(), data, self.model(self.settings(), data), dk.History())
+        self.say("untrained network shown — press Train")
+        self.redraw()
+
+    def _refresh_twin_values(self):
+        c = self.controls
+        field = c["twin_field"].value
+        options = TWIN_CHOICES[field] or tuple(c["batch_size"].options)
+        a_value = c[field].value
+        keep = c["twin_value"].value
+        c["twin_value"].options = [(_fmt(v), v) for v in options]
+        others = [v for v in options if v != a_value]
+        c["twin_value"].value = keep if keep in options and keep != a_value else (others[0] if others else None)
+
+    def _on_upload(self, change):
+        files = change["new"]
+        if not files:
+            return
+        try:
+            self.custom = parse_csv(files[0]["content"])
+        except (ValueError, UnicodeDecodeError) as exc:
+            self.say(f"could not read {files[0]['name']}: {exc}", error=True)
+            return
+        options = list(self.controls["dataset"].options)
+        if CUSTOM not in options:
+            self.controls["dataset"].options = options + [CUSTOM]
+        self._data_cache.clear()
+        if self.controls["dataset"].value == CUSTOM:
+            self._on_dataset(None)
+        else:
+            self.controls["dataset"].value = CUSTOM
+
+    # ---- training ----------------------------------------------------------------------------------------
+    def train(self, wait=True):
+        """Train run A (and B in twin mode) for ``epochs`` epochs from the initial weights."""
+        return self.launch(lambda: self._train(step=False), wait)
+
+    def step(self, wait=True):
+        """One more epoch: the runs are replayed from their initial weights, so a Step is exactly the epoch a
+        longer Train would have run (optimizer state and shuffling included)."""
+        return self.launch(lambda: self._train(step=True), wait)
+
+    def _train(self, step):
+        plan = [("A", self.settings())]
+        if self.twin_settings() is not None:
+            plan.append(("B", self.twin_settings()))
+        previous = dict(self.runs)
+        if not step:
+            self.runs.clear()
+        for label, s in plan:
+            if self.stopping:
+                break
+            data = self.data(s)
+            old = previous.get(label)
+            same = old is not None and old.settings == s
+            epochs = (old.hist.epochs + 1 if same else 1) if step else s.epochs
+            model = self.model(s, data)
+            run = Run(label, s, data, model, dk.History(), epochs)
+            self.runs[label] = run
+
+            def frame(epoch, model, hist, run=run):
+                run.hist = hist
+                self._report(run)
+                self.redraw()
+
+            callbacks = self.callbacks(frame, epochs, "fast" if step else self.controls["speed"].value)
+            run.hist = dk.fit(model, data["X"], data["y"], loss=s.loss, optimizer=s.optimizer, lr=s.lr,
+                              epochs=epochs, batch_size=s.batch_size, val=(data["X_val"], data["y_val"]),
+                              seed=s.seed, l1=s.l1, l2=s.l2, stats=True, callbacks=callbacks[:1] if step else
+                              callbacks, verbose=False)
+        for run in self.runs.values():
+            self._report(run)
+        self.redraw()
+
+    def _report(self, run):
+        h, s, n = run.hist, run.settings, len(run.data["X"])
+        ipe = h.iterations_per_epoch or math.ceil(n / s.batch_size)
+        text = (f"run {run.label}: epoch {h.epochs}/{run.epochs} · iteration {h.iterations[-1] if h.iterations else 0}"
+                f" · {ipe} iterations per epoch = ⌈{n} examples / batch {s.batch_size}⌉"
+                f" · {h.time[-1] if h.time else 0:.2f} s")
+        if h.val_acc:
+            text += f" · val accuracy {100 * h.val_acc[-1]:.1f}%"
+        if h.diverged:
+            text += (f" · DIVERGED in epoch {h.diverged_at[0] + 1} (loss NaN/inf): lower the learning rate "
+                     f"(now {s.lr:g})")
+        elif h.stopped_early:
+            text += " · stopped"
+        self.say(text, error=h.diverged)
+
+    def reset(self):
+        """Forget the runs and show the untrained network."""
+        self.stop()
+        self.wait()
+        self._on_change(None)
+
+    def export(self):
+        """Fill the PyTorch panel with code that builds run A's network and its training step."""
+        run = self.runs.get("A") or self.preview
+        s = run.settings
+        code = to_torch_code(run.model, loss=s.loss, optimizer=s.optimizer, lr=s.lr)
+        self.code.value = (f"# dlkit run A: {s.hidden_layers} hidden layers of {s.width} {s.activation} units, "
+                           f"init {s.init}, trained with {s.optimizer} lr={s.lr:.3g}, batch {s.batch_size}\n"
+                           "# the trained weights: lab.runs['A'].model.to_torch()\n\n" + code)
+        return self.code.value
+
+    # ---- drawing -------------------------------------------------------------------------------------------
+    def draw(self, fig):
+        runs = dict(self.runs) or {"A": self.preview}
+        twin = len(runs) > 1
+        grid = self.subplots(fig, 2, 3 if twin else 2).ravel()
+        loss_ax, acc_ax = grid[0], grid[1]
+        for label, run in runs.items():
+            style = "-" if label == "A" else "--"
+            name = label if twin else None
+            plots.curves(loss_ax, run.hist, "loss", label=name, linestyle=style, log=True)
+            plots.curves(acc_ax, run.hist, "acc", label=name, linestyle=style)
+        plots.title(loss_ax, runs["A"].settings.loss.replace("_", " "))
+        plots.title(acc_ax, "accuracy")
+        panels = [("A", grid[3 if twin else 2])] + ([("B", grid[4])] if twin else [])
+        for label, ax in panels:
+            self._draw_data_panel(ax, runs[label], f"run {label}: " if twin else "")
+        grads = [("A", grid[2] if twin else grid[3])] + ([("B", grid[5])] if twin else [])
+        for label, ax in grads:
+            plots.layer_series(ax, runs[label].hist.layer_stats, "grad_norm", "‖dW‖ per layer (log scale)")
+            plots.title(ax, ("run " + label + ": " if twin else "") + "weight-gradient norms")
+
+    def _draw_data_panel(self, ax, run, prefix):
+        d = run.data
+        if d["X"].shape[1] == 2:
+            extent, P = plots.boundary_grid(lambda pts: base.probabilities(run.model, pts),
+                                            np.vstack([d["X"], d["X_val"]]), resolution=90)
+            units = " (standardised)" if run.settings.dataset == CUSTOM else ""
+            plots.decision_boundary(ax, d["X"], d["y"], extent, P, d["X_val"], d["y_val"],
+                                    xlabel="x₁" + units, ylabel="x₂" + units)
+            plots.title(ax, prefix + "decision boundary" + ("" if prefix else " (colour = predicted class)"))
+        else:
+            pred = base.probabilities(run.model, d["X_val"]).argmax(1)
+            cm = dk.metrics.confusion_matrix(d["y_val"], pred, n_classes=d["n_classes"])
+            plots.confusion_matrix(ax, cm, heading=prefix + "validation confusion matrix")
+
+
+def _fmt(v):
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+# ---------------------------------------------------------------- the math view
+
+_UPDATES = {
+    "sgd": r"\theta \leftarrow \theta - \alpha g",
+    "momentum": r"v \leftarrow \mu v + g,\quad \theta \leftarrow \theta - \alpha v",
+    "nesterov": r"v \leftarrow \mu v + g,\quad \theta \leftarrow \theta - \alpha (g + \mu v)",
+    "adagrad": r"s \leftarrow s + g^2,\quad \theta \leftarrow \theta - \alpha\, g / (\sqrt{s} + \epsilon)",
+    "rmsprop": r"s \leftarrow \rho s + (1-\rho) g^2,\quad \theta \leftarrow \theta - \alpha\, g / (\sqrt{s} + \epsilon)",
+    "adam": r"m \leftarrow \beta_1 m + (1-\beta_1) g,\ v \leftarrow \beta_2 v + (1-\beta_2) g^2,\ "
+            r"\theta \leftarrow \theta - \alpha\, \hat m / (\sqrt{\hat v} + \epsilon)",
+    "adamw": r"\theta \leftarrow \theta (1 - \alpha \lambda),\ \text{then the Adam step}",
+    "adamax": r"m \leftarrow \beta_1 m + (1-\beta_1) g,\ u \leftarrow \max(\beta_2 u, |g|),\ "
+              r"\theta \leftarrow \theta - \frac{\alpha}{1-\beta_1^t} m / u",
+}
+
+
+def math_html(s, data):
+    """The forward pass, loss and update of settings s as LaTeX, with every shape."""
+    n, d = data["X"].shape
+    out = 1 if s.loss == "binary_cross_entropy" else data["n_classes"]
+    sizes = [d] + [s.width] * s.hidden_layers + [out]
+    lines = []
+    prev = "X"
+    for k in range(1, len(sizes) - 1):
+        z = rf"{prev} W_{k} + b_{k}"
+        if s.batch_norm:
+            z = rf"\mathrm{{BN}}({z})"
+        h = rf"\mathrm{{{s.activation.replace('_', '')}}}({z})"
+        drop = rf" \odot m_{k}/(1-{s.dropout:g})" if s.dropout else ""
+        lines.append(rf"h_{k} = {h}{drop} \quad W_{k}: ({sizes[k - 1]}, {sizes[k]})")
+        prev = f"h_{k}"
+    L = len(sizes) - 1
+    lines.append(rf"z = {prev} W_{L} + b_{L} \quad W_{L}: ({sizes[-2]}, {sizes[-1]})")
+    if s.loss == "binary_cross_entropy":
+        loss = r"L = -\frac{1}{B}\sum_i \left[y_i \log \sigma(z_i) + (1-y_i)\log(1-\sigma(z_i))\right]"
+    else:
+        loss = r"L = -\frac{1}{B}\sum_i \log \frac{e^{z_{i,y_i}}}{\sum_c e^{z_{i,c}}}"
+    if s.l2:
+        loss += rf" + \frac{{{s.l2:g}}}{{2}}\sum_k \lVert W_k \rVert^2"
+    if s.l1:
+        loss += rf" + {s.l1:g} \sum_k \lvert W_k \rvert"
+    lines.append(loss)
+    lines.append(rf"g = \nabla_\theta L,\quad {_UPDATES[s.optimizer]},\quad \alpha = {s.lr:.3g}")
+    body = "".join(f"<div>$${line}$$</div>" for line in lines)
+    ipe = math.ceil(n / s.batch_size)
+    return (f"<div style='font-size:90%'>{body}<div>one epoch = ⌈N / B⌉ = ⌈{n} / {s.batch_size}⌉ = {ipe} "
+            f"iterations; {html.escape(str(sum(a * b + b for a, b in itertools.pairwise(sizes))))} weights and "
+            "biases</div></div>")
