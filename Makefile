@@ -30,7 +30,7 @@ chromium:
 		(apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || \
 		echo "warning: could not install chromium with apt-get; the browser tests will be skipped"; }
 
-test: env chromium
+test: warm chromium
 	$(PY) -m pytest -n 2 --dist loadfile
 	$(PY) -m pytest -n 2 --dist loadfile $(NBVAL) notebooks solutions
 
