@@ -56,3 +56,23 @@ def test_import_is_light_and_fast():
     seconds, heavy = out.split(" ", 1)
     assert heavy.strip() == "[]"
     assert float(seconds) < 1.0
+
+
+def test_readme_course_map_lists_every_module_with_its_points():
+    """The course map stays in step with the notebooks: a row per module, linking the lecture, with the
+    assignment's graded parts and points as nbgrader counts them."""
+    import nbformat
+
+    from dlkit import course
+
+    readme = (ROOT / "README.md").read_text()
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"^\| (\d\d) \|.*$", readme, flags=re.M)}
+    lectures = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert sorted(rows) == [name[:2] for name in lectures]
+    for name in lectures:
+        assert f"(notebooks/{name})" in rows[name[:2]], f"the course map does not link {name}"
+    for assignment in course.assignments():
+        (path,) = course.notebooks(ROOT / "solutions" / assignment)
+        points = course.grade_cells(nbformat.read(str(path), as_version=4))
+        cell = f"| {len(points)} ({sum(points.values()):g})"
+        assert cell in rows[assignment[:2]], f"course map row {assignment[:2]}: expected graded parts {cell[2:]}"
