@@ -250,6 +250,32 @@ def test_gpu_tiled_matmul_against_torch(n, rng):
     np.testing.assert_allclose(C.copy_to_host(), expected, rtol=1e-3, atol=1e-3)
 
 
+@pytest.mark.gpu
+@pytest.mark.parametrize("loss", losses.NAMES)
+def test_gpu_every_loss_matches_torch_cuda(on_cuda, loss, rng):
+    classify = loss in losses.CLASSIFICATION
+    c = 1 if loss == "binary_cross_entropy" else (10 if classify else 3)
+    model = dk.MLP([20, 48, c], activation="tanh", seed=0)
+    X = rng.normal(size=(300, 20)).astype(np.float32)
+    y = rng.integers(0, max(c, 2), 300) if classify else rng.normal(size=(300, c)).astype(np.float32)
+    assert dk.reference.compare(model, X, y, loss=loss, l2=1e-3, device="cuda").ok(1e-4)
+
+
+@pytest.mark.gpu
+def test_gpu_module_09_reference_kernels_at_real_sizes(rng):
+    from dlkit import gpu
+    from tests import gpu_reference_kernels as ref
+
+    x = rng.normal(size=(1000, 777)).astype(np.float32)
+    np.testing.assert_array_equal(gpu.launch_elementwise(ref.relu_kernel, x, threads=256), np.maximum(x, 0))
+    np.testing.assert_allclose(gpu.launch_row_reduction(ref.row_max_kernel, x, threads=128), x.max(axis=1))
+    np.testing.assert_allclose(gpu.launch_row_reduction(ref.row_sum_kernel, x, threads=128), x.sum(axis=1),
+                               rtol=1e-4, atol=1e-3)
+    A, B = rng.normal(size=(300, 257)).astype(np.float32), rng.normal(size=(257, 129)).astype(np.float32)
+    np.testing.assert_allclose(gpu.launch_matmul(ref.tiled_matmul_kernel, A, B, tile=ref.TILE), A @ B,
+                               rtol=1e-4, atol=1e-3)
+
+
 def test_frozen_layers_on_the_device(on_cuda, cuda_path):
     X, y = dk.data.spirals(n_samples=16, seed=0)
     kw = dict(optimizer="adamw", lr=0.05, epochs=1, batch_size=8, clip_norm=0.5, freeze=[1], verbose=False)
