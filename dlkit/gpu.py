@@ -87,35 +87,38 @@ def launch_matmul(kernel, A, B, tile=16):
     return C_d.copy_to_host()
 
 
-def step_timings(sizes, batch_size=64, backends=("numpy", "cpu", "cuda", "torch"), repeat=3):
+def step_timings(sizes, batch_size=64, backends=("numpy", "cpu", "cuda", "torch"), repeat=3, steps=10):
     """Seconds per training step of an MLP ``sizes`` on each backend (and PyTorch), for the "when does the GPU
     win" plot: {"numpy": s, "cpu": s, "cuda": s or None, "torch": s, "torch_cuda": s or None}. Backends that
-    cannot run here (no GPU) report None."""
+    cannot run here (no GPU) report None. Each measurement is one ``fit`` epoch of ``steps`` mini-batches
+    divided by ``steps``: fit's fixed costs (and the cuda backend's upload of the data) are shared by the steps,
+    as in real training, instead of dominating a single step."""
     import dlkit as dk
 
+    steps = check_number("steps", steps, positive=True, integer=True)
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(batch_size, sizes[0])).astype(np.float32)
-    y = rng.integers(0, sizes[-1], batch_size)
+    X = rng.normal(size=(batch_size * steps, sizes[0])).astype(np.float32)
+    y = rng.integers(0, sizes[-1], batch_size * steps)
     result, previous = {}, get_backend()
     for name in backends:
         if name == "torch":
-            result["torch"] = _torch_step_time(sizes, X, y, "cpu", repeat)
+            result["torch"] = _torch_step_time(sizes, X, y, batch_size, "cpu", repeat)
             gpu = cuda_status() == "gpu"
-            result["torch_cuda"] = _torch_step_time(sizes, X, y, "cuda", repeat) if gpu else None
+            result["torch_cuda"] = _torch_step_time(sizes, X, y, batch_size, "cuda", repeat) if gpu else None
             continue
         if name == "cuda" and cuda_status() != "gpu":
             result["cuda"] = None
             continue
         set_backend(name)
         model = dk.MLP(sizes, activation="relu", seed=0)
-        run = lambda: dk.fit(model, X, y, optimizer="sgd", lr=1e-3, epochs=1,  # noqa: E731
-                             batch_size=batch_size, verbose=False)
-        result[name] = time_call(run, repeat=repeat)
+        result[name] = time_call(lambda m=model: dk.fit(m, X, y, optimizer="sgd", lr=1e-3, epochs=1,
+                                                        batch_size=batch_size, verbose=False), repeat=repeat) / steps
     set_backend(previous)
     return result
 
 
-def _torch_step_time(sizes, X, y, device, repeat):
+def _torch_step_time(sizes, X, y, batch_size, device, repeat):
+    """Seconds per step of the same network in PyTorch eager mode, over the same mini-batches."""
     import torch
 
     import dlkit as dk
@@ -123,10 +126,37 @@ def _torch_step_time(sizes, X, y, device, repeat):
     net = dk.MLP(sizes, activation="relu", seed=0).to_torch(device)
     opt = torch.optim.SGD(net.parameters(), lr=1e-3)
     Xt, yt = torch.as_tensor(X, device=device), torch.as_tensor(y, device=device)
+    batches = [(Xt[i:i + batch_size], yt[i:i + batch_size]) for i in range(0, len(X), batch_size)]
 
-    def step():
-        opt.zero_grad()
-        torch.nn.functional.cross_entropy(net(Xt), yt).backward()
-        opt.step()
+    def epoch():
+        for Xb, yb in batches:
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(net(Xb), yb).backward()
+            opt.step()
 
-    return time_call(step, repeat=repeat)
+    return time_call(epoch, repeat=repeat) / len(batches)
+
+
+def step_sweep(widths, batch_size=64, backends=("numpy", "cpu", "cuda", "torch"), repeat=2, layers=2):
+    """Seconds per training step of MLPs [64, width x layers, 10] for each width: the "when does the GPU win"
+    curves. Returns {"width": [...], name: [seconds or None per width]} with the names of :func:`step_timings`
+    (a backend that cannot run here has None everywhere)."""
+    widths = [check_number("width", w, positive=True, integer=True) for w in widths]
+    sweep = {"width": widths, "batch_size": batch_size}
+    for width in widths:
+        timings = step_timings([64] + [width] * layers + [10], batch_size, backends, repeat)
+        for name, seconds in timings.items():
+            sweep.setdefault(name, []).append(seconds)
+    return sweep
+
+
+def crossover(sweep, fast="cuda", slow="cpu"):
+    """The first width of a :func:`step_sweep` from which ``fast`` takes less time per step than ``slow`` and
+    stays ahead; None if it never does (or either was not measured)."""
+    a, b = sweep.get(fast), sweep.get(slow)
+    if not a or not b or None in a or None in b:
+        return None
+    for i, width in enumerate(sweep["width"]):
+        if all(x < y for x, y in zip(a[i:], b[i:])):
+            return width
+    return None

@@ -775,3 +775,41 @@ def score_bars(ax, scores, reference=None):
     ax.set_xlabel("score (0 to 1)")
     _legend(ax, loc="lower right")
     return ax
+
+
+# ---------------------------------------------------------------- module 09: when does the GPU win?
+
+BACKEND_STYLE = {"numpy": (GREY, "s", "dlkit numpy"), "cpu": (BLUE, "o", "dlkit cpu (Numba)"),
+                 "cuda": (GREEN, "D", "dlkit cuda (Numba CUDA)"), "torch": (ORANGE, "^", "PyTorch CPU"),
+                 "torch_cuda": (VERMILLION, "v", "PyTorch CUDA")}
+
+
+def step_times(ax, sweep, fast="cuda", slow="cpu"):
+    """Milliseconds per training step against hidden width (log-log), one line per backend of a
+    ``dlkit.gpu.step_sweep``; the width from which ``fast`` beats ``slow`` is marked, and backends that could not
+    run here are named instead of drawn."""
+    from .gpu import crossover
+
+    widths, missing = sweep["width"], []
+    for name, (color, marker, label) in BACKEND_STYLE.items():
+        seconds = sweep.get(name)
+        if seconds is None:
+            continue
+        if None in seconds:
+            missing.append(label)
+            continue
+        ax.plot(widths, [1e3 * s for s in seconds], color=color, marker=marker, label=label)
+    ax.set(xscale="log", yscale="log", xlabel="hidden width (units per layer)", ylabel="ms per training step")
+    ax.set_xticks(widths, [str(w) for w in widths])
+    ax.xaxis.set_minor_locator(NullLocator())
+    wins = crossover(sweep, fast, slow)
+    if wins is not None:
+        ax.axvline(wins, color=GREY, linestyle="--", linewidth=1)
+        ax.annotate(f"{fast} wins from width {wins}", (wins, 0.97), xycoords=("data", "axes fraction"),
+                    xytext=(4, 0), textcoords="offset points", va="top", fontsize=SMALL)
+    if missing:
+        ax.text(0.99, 0.02, "not measured here: " + ", ".join(missing), transform=ax.transAxes, ha="right",
+                va="bottom", fontsize=SMALL, color=GREY)
+    title(ax, f"one training step, batch {sweep.get('batch_size', '?')}")
+    _legend(ax, loc="upper left")
+    return ax

@@ -287,3 +287,21 @@ def test_frozen_layers_on_the_device(on_cuda, cuda_path):
     ref = dk.MLP([2, 4, 2], activation="tanh", dtype="float64", seed=0)
     dk.fit(ref, X, y, **kw)
     np.testing.assert_allclose(model.theta, ref.theta, rtol=1e-10)
+
+
+def test_step_sweep_times_every_backend_that_can_run_and_finds_the_crossover():
+    from dlkit import gpu, plots
+
+    sweep = gpu.step_sweep([8, 32], batch_size=16, backends=("numpy", "cpu", "cuda", "torch"), repeat=1)
+    assert sweep["width"] == [8, 32] and sweep["batch_size"] == 16
+    for name in ("numpy", "cpu", "torch"):
+        assert len(sweep[name]) == 2 and all(s > 0 for s in sweep[name])
+    if cuda_status() != "gpu":
+        assert sweep["cuda"] == [None, None] and sweep["torch_cuda"] == [None, None]
+        assert gpu.crossover(sweep) is None                      # unmeasured, never invented
+    made_up = {"width": [16, 64, 256], "cuda": [3.0, 2.0, 1.0], "cpu": [1.0, 2.5, 9.0]}
+    assert gpu.crossover(made_up) == 64
+    assert gpu.crossover({**made_up, "cuda": [3.0, 2.0, 10.0]}) is None   # must stay ahead once it wins
+    fig = plots.new_figure(6, 3)
+    ax = plots.step_times(fig.subplots(), sweep)
+    assert len(ax.lines) == 3 and plots.to_png(fig)
