@@ -44,6 +44,8 @@ class History:
     iterations_per_epoch: int = 0
     batch_size: int = 0
     backend: str = ""
+    # what ``fit(..., resume=hist)`` needs to go on exactly where this run stopped (set by fit)
+    checkpoint: dict | None = field(default=None, repr=False, compare=False)
 
     @property
     def epochs(self):
@@ -194,7 +196,7 @@ class LayerStats:
 
 def fit(model, X, y, loss="cross_entropy", optimizer="sgd", lr=0.1, epochs=100, batch_size=32, val=None,
         seed=0, callbacks=(), l1=0.0, l2=0.0, clip_norm=0.0, stats=None, eval_train=False, freeze=(),
-        verbose="auto", **optimizer_options):
+        verbose="auto", resume=None, **optimizer_options):
     """Train ``model`` in place with mini-batch gradient descent; returns a :class:`History`.
 
     X (N, D0); y (N,) int labels for classification losses, floats (N,) or (N, C) for regression.
@@ -210,6 +212,12 @@ def fit(model, X, y, loss="cross_entropy", optimizer="sgd", lr=0.1, epochs=100, 
 
     ``freeze`` lists layers (1-based numbers) or parameter names ("W1", "b1", ...) that stay fixed: transfer
     learning fine-tunes the rest.
+
+    ``resume=hist`` goes on from where the run that returned ``hist`` stopped, for ``epochs`` more epochs: same
+    optimizer state (momentum, Adam's moments and step count), epoch numbering, shuffles and dropout masks, and
+    the new epochs are appended to ``hist`` (which is returned). With the same settings, ``fit(epochs=10)`` then
+    ``fit(epochs=5, resume=hist)`` ends with exactly the weights of ``fit(epochs=15)``. Other settings (lr, L2,
+    callbacks) may change between the parts; the optimizer may not.
     """
     # ---- check everything before any kernel runs
     X, T, loss_id = model.check_batch(X, y, loss)
@@ -228,6 +236,9 @@ def fit(model, X, y, loss="cross_entropy", optimizer="sgd", lr=0.1, epochs=100, 
     clip_norm = check_number("clip_norm", clip_norm, nonnegative=True)
     observer = LayerStats() if stats is True else (stats or None)
     callbacks = [cb if isinstance(cb, Callback) else FunctionCallback(cb) for cb in callbacks]
+    state = _optimizer_state(model, freeze)
+    if resume is not None:
+        state[:2] = _checkpoint(resume, model, opt.name)["state"]
 
     # ---- pack the run for the kernels: hyper-parameters, counters, optimizer state
     K = kernels()
@@ -238,15 +249,20 @@ def fit(model, X, y, loss="cross_entropy", optimizer="sgd", lr=0.1, epochs=100, 
     iconf[lay.LOSS], iconf[lay.OPT], iconf[lay.BATCH] = loss_id, optimizers.ID[opt.name], batch_size
     iconf[lay.SEED], iconf[lay.UPDATE_STATS] = seed, 1
     steps_per_epoch = num_batches(len(X), batch_size)
-    hist = History(iterations_per_epoch=steps_per_epoch, batch_size=batch_size, backend=get_backend())
-    dev = K.Run(model, X, T, _optimizer_state(model, freeze), hyper, iconf)
+    if resume is None:
+        hist, first, elapsed = History(iterations_per_epoch=steps_per_epoch, batch_size=batch_size,
+                                       backend=get_backend()), 0, 0.0
+    else:
+        hist, first, elapsed = resume, resume.epochs, (resume.time[-1] if resume.time else 0.0)
+        iconf[lay.STEP] = resume.checkpoint["step"]
+    dev = K.Run(model, X, T, state, hyper, iconf)
     probe = X[:observer.probe_size] if observer else None
 
     for cb in callbacks:
         cb.on_train_begin(model, hist)
-    start = time.perf_counter()
-    progress = _Progress(verbose, epochs)
-    for epoch in range(epochs):
+    start = time.perf_counter() - elapsed
+    progress = _Progress(verbose, first + epochs)
+    for epoch in range(first, first + epochs):
         # ---- the epoch's steps: forward, loss, backward, clip, update (fused in the backend)
         order = shuffled_indices(len(X), seed, epoch)
         record = np.zeros((steps_per_epoch, 2))                       # (loss, accuracy) per step
@@ -281,10 +297,29 @@ def fit(model, X, y, loss="cross_entropy", optimizer="sgd", lr=0.1, epochs=100, 
             hist.stopped_early = True
             break
     dev.sync_model()
+    hist.checkpoint = None if hist.diverged else {"state": dev.state_host()[:2], "step": int(dev.iconf[lay.STEP]),
+                                                  "optimizer": opt.name, "n_params": model.n_params}
     for cb in callbacks:
         cb.on_train_end(model, hist)
     progress.close(hist)
     return hist
+
+
+def _checkpoint(hist, model, optimizer):
+    """The checkpoint of a History that ``fit(..., resume=hist)`` can go on from, or a clear error."""
+    if not isinstance(hist, History):
+        raise TypeError(f"resume must be the History a previous fit returned, got {type(hist).__name__}")
+    c = hist.checkpoint
+    if c is None:
+        why = "it diverged" if hist.diverged else "it has no checkpoint (it did not come from fit)"
+        raise ValueError(f"cannot resume this run: {why}; start a new one without resume=")
+    if c["n_params"] != model.n_params:
+        raise ValueError(f"resume: the run trained a model with {c['n_params']} parameters, this one has "
+                         f"{model.n_params}; resume with the same model")
+    if c["optimizer"] != optimizer:
+        raise ValueError(f"resume: the run used optimizer {c['optimizer']!r}; resume with the same optimizer "
+                         f"(got {optimizer!r}) or start a new run")
+    return c
 
 
 def _optimizer_state(model, freeze):

@@ -305,3 +305,15 @@ def test_step_sweep_times_every_backend_that_can_run_and_finds_the_crossover():
     fig = plots.new_figure(6, 3)
     ax = plots.step_times(fig.subplots(), sweep)
     assert len(ax.lines) == 3 and plots.to_png(fig)
+
+
+def test_resume_on_the_device_is_the_longer_run(on_cuda, cuda_path):
+    X, y = dk.data.spirals(n_samples=21, seed=0)
+    kw = {"optimizer": "adam", "lr": 0.05, "batch_size": 13, "verbose": False, "seed": 3}
+    whole = dk.MLP([2, 5, 2], activation="tanh", dtype="float64", dropout=0.2, seed=0)
+    parts = dk.MLP([2, 5, 2], activation="tanh", dtype="float64", dropout=0.2, seed=0)
+    dk.fit(whole, X, y, epochs=3, **kw)
+    hist = dk.fit(parts, X, y, epochs=2, **kw)
+    dk.fit(parts, X, y, epochs=1, resume=hist, **kw)
+    np.testing.assert_allclose(parts.theta, whole.theta, rtol=1e-12, atol=1e-14)
+    assert hist.iterations == [2, 4, 6]

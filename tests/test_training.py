@@ -223,3 +223,44 @@ def test_freeze_names_are_checked(spirals):
     X, y = spirals
     with pytest.raises(ValueError, match=r"freeze: 'W9' is neither a layer number 1..3 nor a parameter name"):
         _fit(X, y, freeze=["W9"])
+
+
+# ---- resume: a run continued is the longer run ----------------------------------------------------------
+
+def test_resume_continues_exactly_where_the_run_stopped(backend):
+    X, y = dk.data.spirals(n_samples=100, seed=0)
+    kw = {"optimizer": "adam", "lr": 0.01, "batch_size": 16, "verbose": False, "seed": 3, "l2": 1e-3,
+          "val": (X[:40], y[:40])}
+
+    def net():
+        return dk.MLP([2, 8, 8, 2], activation="tanh", dropout=0.2, batch_norm=True, seed=0)
+
+    whole, parts = net(), net()
+    h_whole = dk.fit(whole, X, y, epochs=12, **kw)
+    h_parts = dk.fit(parts, X, y, epochs=7, **kw)
+    assert dk.fit(parts, X, y, epochs=5, resume=h_parts, **kw) is h_parts        # appended to the same History
+    np.testing.assert_array_equal(parts.theta, whole.theta)      # Adam's moments, step count, shuffles, masks
+    np.testing.assert_array_equal(parts.buffers, whole.buffers)
+    assert h_parts.iterations == h_whole.iterations and h_parts.epochs == 12
+    np.testing.assert_array_equal(h_parts.step_loss, h_whole.step_loss)
+    np.testing.assert_array_equal(h_parts.val_loss, h_whole.val_loss)
+    assert h_parts.time == sorted(h_parts.time)
+
+
+def test_resume_refuses_what_it_cannot_continue():
+    X, y = dk.data.spirals(n_samples=40, seed=0)
+    model = dk.MLP([2, 4, 2], seed=0)
+    hist = dk.fit(model, X, y, optimizer="momentum", epochs=1, verbose=False)
+    with pytest.raises(ValueError, match="same optimizer"):
+        dk.fit(model, X, y, optimizer="adam", epochs=1, resume=hist, verbose=False)
+    with pytest.raises(ValueError, match="same model"):
+        dk.fit(dk.MLP([2, 5, 2], seed=0), X, y, optimizer="momentum", epochs=1, resume=hist, verbose=False)
+    with pytest.raises(TypeError, match="History a previous fit returned"):
+        dk.fit(model, X, y, optimizer="momentum", epochs=1, resume={"epochs": 1}, verbose=False)
+    Xr, yr = dk.data.regression_1d("linear", n_samples=100, seed=0)
+    regressor = dk.MLP([1, 16, 1], activation="relu", seed=0)
+    with pytest.warns(DivergenceWarning):
+        bad = dk.fit(regressor, Xr * 100, yr * 100, loss="mse", optimizer="sgd", lr=10.0, epochs=50, batch_size=10,
+                     verbose=False)
+    with pytest.raises(ValueError, match="diverged"):
+        dk.fit(regressor, Xr, yr, loss="mse", optimizer="sgd", epochs=1, resume=bad, verbose=False)

@@ -433,6 +433,9 @@ class CudaRun:
     def grad_host(self):
         return self.grad.copy_to_host()
 
+    def state_host(self):
+        return self.state.copy_to_host()
+
     def train_steps(self, order, record):
         """Steps over ``order`` (host int array); record (steps, 2) filled on the device, read back every
         CHECK_EVERY steps. Returns the number of steps with a finite loss before the first non-finite one."""

@@ -43,6 +43,9 @@ class HostRun:
     def grad_host(self):
         return self.grad
 
+    def state_host(self):
+        return self.state.copy()
+
 
 _BLAS = []
 
