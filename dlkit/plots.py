@@ -17,7 +17,7 @@ import io
 import math
 
 import numpy as np
-from matplotlib import font_manager
+from matplotlib import colormaps, font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm, to_rgb
 from matplotlib.figure import Figure
@@ -812,4 +812,46 @@ def step_times(ax, sweep, fast="cuda", slow="cpu"):
                 va="bottom", fontsize=SMALL, color=GREY)
     title(ax, f"one training step, batch {sweep.get('batch_size', '?')}")
     _legend(ax, loc="upper left")
+    return ax
+
+
+# ---------------------------------------------------------------- what each hidden unit computes (2-D data)
+
+def unit_grid(model, X, layer, resolution=40, margin=0.15):
+    """Activations of every unit of hidden layer ``layer`` (1-based) on a grid covering X (N, 2): returns extent
+    (x0, x1, y0, y1) and H (R, R, H_layer)."""
+    if not 1 <= layer < model.n_layers:
+        raise ValueError(f"layer must be a hidden layer, 1..{model.n_layers - 1}, got {layer}")
+    extent, H = boundary_grid(lambda pts: model.layer_outputs(pts)[layer - 1]["h"], X, resolution, margin)
+    return extent, H
+
+
+def hidden_units(ax, H, layer, max_units=8, columns=4):
+    """The first ``max_units`` units of a :func:`unit_grid` side by side, as one image on ``ax`` (one image
+    draws fast enough for live frames): each tile is the input plane coloured by that unit's activation, each on
+    its own scale (the shape matters here; the sizes are in the gradient-flow lab), diverging around 0 (purple
+    negative, orange positive) when a unit takes both signs, white to blue when it is never negative."""
+    R, _, units = H.shape
+    shown = min(units, max_units)
+    rows, cols, gap = math.ceil(shown / columns), min(shown, columns), max(1, R // 20)
+    rgb = np.ones((rows * (R + gap) - gap, cols * (R + gap) - gap, 3))
+    signed_map, plain_map = colormaps["PuOr_r"], colormaps["Blues"]
+    for u in range(shown):
+        h = H[::-1, :, u]                          # image row 0 is the top: x2 grows upwards as in the data panel
+        r, c = divmod(u, columns)
+        tile = rgb[r * (R + gap):r * (R + gap) + R, c * (R + gap):c * (R + gap) + R]
+        if not np.all(np.isfinite(h)):
+            tile[...] = to_rgb(ALERT)
+            continue
+        top = float(np.abs(h).max()) or 1.0
+        tile[...] = (signed_map(0.5 + 0.5 * h / top) if h.min() < 0 else plain_map(h / top))[..., :3]
+    ax.imshow(rgb, interpolation="nearest")
+    for u in range(shown):
+        r, c = divmod(u, columns)
+        ax.text(c * (R + gap) + 1, r * (R + gap) + 1, str(u + 1), fontsize=SMALL - 1, va="top", ha="left")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    title(ax, f"layer {layer}: units over the input plane" + (f" ({shown} of {units})" if units > shown else ""))
+    if not np.all(np.isfinite(H[..., :shown])):
+        message(ax, "some units output NaN/inf (training diverged)", color=ALERT)
     return ax

@@ -242,3 +242,20 @@ def test_log_axes_label_narrow_and_wide_ranges(fig):
         lo, hi = ax.get_ylim()
         shown = [t for t in ax.get_yticklabels() if t.get_text() and lo <= t.get_position()[1] <= hi]
         assert len(shown) >= 2
+
+
+def test_hidden_units_show_each_unit_of_a_layer_over_the_plane():
+    X, _ = dk.data.moons(n_samples=60, seed=0)
+    model = dk.MLP([2, 5, 3, 2], activation="tanh", seed=0)
+    extent, H = plots.unit_grid(model, X, 1, resolution=12)
+    assert H.shape == (12, 12, 5) and extent[0] < X[:, 0].min()
+    corner = model.layer_outputs(np.array([[extent[0], extent[2]]]))[0]["h"][0]
+    np.testing.assert_allclose(H[0, 0], corner, rtol=1e-6)               # grid row 0 is the bottom (x2 lowest)
+    fig = plots.new_figure(4, 3)
+    ax = plots.hidden_units(fig.subplots(), H, 1, max_units=4)
+    assert "(4 of 5)" in ax.get_title() and len(ax.images) == 1 and len(ax.texts) == 4
+    H[0, 0, 0] = np.nan                                                   # a diverged unit is marked, not hidden
+    ax = plots.hidden_units(fig.subplots(), H, 1)
+    assert any("NaN" in t.get_text() for t in ax.texts) and plots.to_png(fig)
+    with pytest.raises(ValueError, match="hidden layer, 1..2"):
+        plots.unit_grid(model, X, 3)
