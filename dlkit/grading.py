@@ -600,7 +600,9 @@ def _prune(db):
 
 
 def backup_gradebook(workdir, db_url, target=None):
-    """Copy the gradebook before a grading run: the SQLite file, or a JSON dump of the grades for other URLs."""
+    """Copy the gradebook before a grading run: the SQLite file of a ``sqlite:///PATH`` URL, or for any other
+    SQLAlchemy URL (PostgreSQL, MySQL, ``sqlite+DRIVER://``) a JSON dump of its students and grades. Returns the
+    backup's path, or None when there is no gradebook yet."""
     workdir = Path(workdir)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     backups = workdir / "backups"
@@ -615,19 +617,39 @@ def backup_gradebook(workdir, db_url, target=None):
                 a.backup(b)                              # consistent even while something reads it
             return target
         return None
-    from nbgrader.api import Gradebook
+    return _dump_gradebook(db_url, Path(target) if target else backups / f"gradebook-{stamp}.json")
 
-    target = backups / f"gradebook-{stamp}.json"
-    rows = []
-    with Gradebook(db_url) as gb:
-        for a in gb.assignments:
-            for s in a.submissions:
-                for nb in s.notebooks:
-                    for g in nb.grades:
-                        rows.append({"assignment": a.name, "student": s.student_id, "notebook": nb.name,
-                                     "cell": g.name, "auto_score": g.auto_score, "manual_score": g.manual_score,
-                                     "extra_credit": g.extra_credit})
-    target.write_text(json.dumps(rows, indent=1))
+
+def _dump_gradebook(db_url, target):
+    """Write every student and grade of the gradebook at db_url to target (JSON); None if it has no tables.
+
+    Read with a plain SQLAlchemy session, not nbgrader's Gradebook, which writes as it opens (it creates missing
+    tables through the `alembic` script and adds a course row): a backup must leave the database as it found it.
+    """
+    from nbgrader.api import Assignment, Student
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.orm import Session
+
+    engine = create_engine(db_url)
+    try:
+        if not inspect(engine).has_table("assignment"):
+            return None
+        rows = []
+        with Session(engine) as db:
+            students = sorted(s.id for s in db.query(Student))
+            for a in db.query(Assignment).order_by(Assignment.name):
+                for s in sorted(a.submissions, key=lambda s: s.student_id):
+                    for nb in sorted(s.notebooks, key=lambda nb: nb.name):
+                        for g in sorted(nb.grades, key=lambda g: g.name):
+                            rows.append({"assignment": a.name, "student": s.student_id, "notebook": nb.name,
+                                         "cell": g.name, "auto_score": g.auto_score, "manual_score": g.manual_score,
+                                         "extra_credit": g.extra_credit, "max_score": g.max_score,
+                                         "needs_manual_grade": g.needs_manual_grade})
+    finally:
+        engine.dispose()
+    target.write_text(json.dumps({"db_url": make_url(db_url).render_as_string(hide_password=True),
+                                  "students": students, "grades": rows}, indent=1))
     return target
 
 
@@ -817,7 +839,7 @@ def report(workdir=DEFAULT_WORKDIR, assignments=None, out=None):
     return out
 
 
-# ---------------------------------------------------------------- feedback preprocessor, student check
+# ---------------------------------------------------------------- feedback preprocessor
 
 try:
     from nbgrader.preprocessors import NbGraderPreprocessor as _Base
@@ -841,29 +863,222 @@ class RedactHidden(_Base):
         return cell, resources
 
 
-def check_my_work(path, config_dir=ROOT):
-    """A student's "check my work": run the notebook's visible tests (nbgrader's Validator) and say which
-    parts pass. Returns (ok, text)."""
-    found = course.validate(path, config_dir=config_dir)
-    if not found:
-        return True, "All visible tests pass. The hidden tests run when your notebook is graded."
-    lines = ["Not yet:"]
-    for kind, items in found.items():
-        for item in items if isinstance(items, list) else [items]:
-            src = item.get("source", "") if isinstance(item, dict) else str(item)
-            err = item.get("error", "") if isinstance(item, dict) else ""
-            first = src.strip().splitlines()[0] if src.strip() else ""
-            last = err.strip().splitlines()[-1] if err.strip() else kind
-            last = html.unescape(re.sub(r"<[^>]+>", "", ANSI.sub("", last)))
-            lines.append(f"  - {first[:60]}: {last[:200]}")
-    return False, "\n".join(lines)
-
-
 def file_hashes(folder):
     """{relative path: sha256} of every file below folder (the tests use it to prove nothing was modified)."""
     folder = Path(folder)
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# ---------------------------------------------------------------- a student's "check my work"
+
+CHECKING_ENV = "DLKIT_CHECKING"     # set in the fresh kernel of a check: its own check cell must not start another
+TYPICAL_CHECK_SECONDS = 20          # what the button promises before it has timed a run
+
+
+@dataclass
+class Part:
+    """One graded part of a checked notebook: its test cell passed, or the first line of what it said."""
+
+    grade_id: str
+    points: float
+    passed: bool
+    message: str = ""
+
+
+@dataclass
+class WorkCheck:
+    """What checking a saved notebook found: every graded part, and what went wrong outside them."""
+
+    path: str
+    saved: float                                  # the file's modification time (time.time() scale)
+    parts: list = field(default_factory=list)     # [Part], in notebook order
+    problems: list = field(default_factory=list)  # edited test cells, a crashed solution cell, a dead kernel
+    seconds: float = 0.0                          # how long the run took
+    by_hand: float = 0.0                          # points of written answers, graded by a person
+
+    @property
+    def passed(self):
+        return [p for p in self.parts if p.passed]
+
+    @property
+    def ok(self):
+        return bool(self.parts) and len(self.passed) == len(self.parts) and not self.problems
+
+    def text(self, now=None):
+        now = time.time() if now is None else now
+        when = datetime.datetime.fromtimestamp(self.saved).strftime("%H:%M:%S")
+        lines = [f"Checked {Path(self.path).name} as last saved {_ago(now - self.saved)} ({when}); edits you have "
+                 "not saved are not included: save with Ctrl+S (⌘S on a Mac) and check again.", ""]
+        for p in self.parts:
+            mark = "✓ pass" if p.passed else "✗ fail"
+            lines.append(f"{mark}  {p.grade_id} ({p.points:g} point{'s' if p.points != 1 else ''})"
+                         + ("" if p.passed else f": {p.message}"))
+        lines += [f"! {problem}" for problem in self.problems]
+        got = sum(p.points for p in self.passed)
+        lines += ["", f"Visible tests passed in {len(self.passed)} of {len(self.parts)} parts ({got:g} of "
+                  f"{sum(p.points for p in self.parts):g} points); hidden tests run when your notebook is graded"
+                  + (f", and {self.by_hand:g} more points are graded by hand" if self.by_hand else "")
+                  + f". (ran in {self.seconds:.0f} s)"]
+        return "\n".join(lines)
+
+
+def _ago(seconds):
+    seconds = max(0.0, seconds)
+    if seconds < 10:
+        return "just now"
+    if seconds < 90:
+        return f"{seconds:.0f} s ago"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min ago"
+    if seconds < 36 * 3600:
+        return f"{seconds / 3600:.0f} h ago"
+    return f"{seconds / 86400:.0f} days ago"
+
+
+def find_notebook(path=None, cwd=None):
+    """The notebook a check runs: ``path`` if given; else the one this kernel belongs to (``JPY_SESSION_NAME``,
+    set by Jupyter); else ``<folder>.ipynb`` in the working directory (an assignment's folder and notebook share
+    their name); else the only notebook there. Raises FileNotFoundError saying what to pass."""
+    cwd = Path(cwd or os.getcwd())
+    hint = "pass the file name, e.g. checks.check_my_work(\"02-forward-pass.ipynb\")"
+    if path:
+        found = cwd / Path(path).expanduser()
+        if not found.is_file():
+            raise FileNotFoundError(f"no notebook {str(found)!r}: {hint}")
+        return found
+    session = os.environ.get("JPY_SESSION_NAME", "")
+    if session.endswith(".ipynb"):
+        for found in (Path(session), cwd / Path(session).name):
+            if found.is_file():
+                return found
+    if (cwd / f"{cwd.name}.ipynb").is_file():
+        return cwd / f"{cwd.name}.ipynb"
+    candidates = sorted(cwd.glob("*.ipynb"))
+    if len(candidates) == 1:
+        return candidates[0]
+    listed = ", ".join(p.name for p in candidates[:6]) or "none"
+    raise FileNotFoundError(f"cannot tell which notebook to check in {cwd} (notebooks there: {listed}): {hint}")
+
+
+def _first_line(ename, evalue):
+    """The line of an error a student should read: a check's own message, else `Name: message`."""
+    lines = [l.strip() for l in ANSI.sub("", str(evalue)).splitlines() if l.strip()]
+    text = lines[0] if lines else ""
+    if ename not in ("CheckFailure", "AssertionError") or not text:
+        text = f"{ename}: {text}" if text else ename
+    return text[:400]
+
+
+def _cell_error(cell, reply):
+    """The first line of what went wrong in an executed cell, or ''."""
+    content = (reply or {}).get("content", {})
+    timed_out = content.get("ename") == "CellTimeoutError"     # its output is the interrupt's KeyboardInterrupt
+    for out in [] if timed_out else cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            return _first_line(out.get("ename", "Error"), out.get("evalue", ""))
+    if content.get("status") == "error":
+        return _first_line(content.get("ename", "Error"), content.get("evalue", ""))
+    return ""
+
+
+def _this_python_kernels():
+    """A kernel spec manager whose python3 is this interpreter: the check runs in the student's own Python,
+    whatever kernel specs are installed elsewhere."""
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+
+    class ThisPython(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name):
+            return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                              display_name="Python 3 (this environment)", language="python")
+
+    return ThisPython()
+
+
+def _cell_timeouts(config_dir):
+    """(timeout, timeout_func) from config_dir/nbgrader_config.py, as nbgrader would run the notebook."""
+    config_file = Path(config_dir) / "nbgrader_config.py"
+    if config_file.exists():
+        from traitlets.config.loader import PyFileConfigLoader
+
+        execute = PyFileConfigLoader(config_file.name, path=str(config_file.parent)).load_config().Execute
+        return execute.get("timeout", 60), execute.get("timeout_func")
+    return 60, None
+
+
+def check_notebook(path, config_dir=ROOT, progress=None):
+    """Run the saved notebook at path top to bottom in a fresh kernel of this Python, in its own folder, with
+    ``NBGRADER_EXECUTION=validate`` (so it runs as nbgrader's Validator would run it) and the cell timeouts of
+    config_dir's nbgrader_config.py, then score each graded test cell. ``progress(i, n)`` is called before
+    code cell i of n runs. Returns a WorkCheck; the file is only read."""
+    import nbformat
+    from jupyter_client.manager import AsyncKernelManager
+    from nbclient import NotebookClient
+    from nbclient.exceptions import DeadKernelError
+    from nbgrader.utils import compute_checksum
+
+    path = Path(path)
+    saved = path.stat().st_mtime
+    nb = nbformat.read(str(path), as_version=4)
+    started = time.monotonic()
+    report = WorkCheck(str(path), saved, by_hand=float(sum(
+        m.get("points", 0) for m in map(course.nbgrader_meta, nb.cells) if m.get("grade") and m.get("solution"))))
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    # a test cell the student edited no longer tests what grading tests (nbgrader restores the original)
+    edited = {i for i in code if course.nbgrader_meta(nb.cells[i]).get("locked")
+              and course.nbgrader_meta(nb.cells[i]).get("checksum") not in (None, compute_checksum(nb.cells[i]))}
+    replies, running = {}, [None]
+
+    def on_start(cell, cell_index, **_):
+        running[0] = code.index(cell_index) + 1 if cell_index in code else 0
+        if progress:
+            progress(running[0], len(code))
+
+    def on_executed(cell, cell_index, execute_reply, **_):
+        replies[cell_index] = execute_reply
+
+    timeout, timeout_func = _cell_timeouts(config_dir)
+    env = dict(os.environ, NBGRADER_EXECUTION="validate", **{CHECKING_ENV: "1"})
+    env.pop("JPY_SESSION_NAME", None)
+    km = AsyncKernelManager(kernel_name="python3", kernel_spec_manager=_this_python_kernels())
+    client = NotebookClient(nb, km=km, timeout=timeout, timeout_func=timeout_func, allow_errors=True,
+                            interrupt_on_timeout=True, record_timing=False,
+                            error_on_timeout={"ename": "CellTimeoutError", "evalue": "the cell ran past its time "
+                                              "limit and was interrupted: look for a loop that never ends"},
+                            on_cell_start=on_start, on_cell_executed=on_executed,
+                            resources={"metadata": {"path": str(path.parent.resolve())}})
+    try:
+        # the kernel's own logging would land in the student's notebook (ipykernel captures this process's fds)
+        client.execute(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except DeadKernelError:
+        report.problems.append(f"the kernel died while code cell {running[0]} of {len(code)} ran, so the cells "
+                               "after it did not run: look for something that uses all the memory or ends Python")
+    except Exception as exc:                      # the kernel would not start, a cell could not be interrupted
+        report.problems.append(f"your notebook could not be run to the end: {_first_line(type(exc).__name__, exc)}")
+    for i in code:
+        cell = nb.cells[i]
+        meta = course.nbgrader_meta(cell)
+        error = _cell_error(cell, replies.get(i)) if i in replies else "did not run"
+        name = repr(meta["grade_id"]) if meta.get("grade_id") else f"{code.index(i) + 1} (of {len(code)})"
+        if error.startswith("CellTimeoutError"):
+            report.problems.append(f"code cell {name} ran past its time limit and was interrupted: look for a "
+                                   "loop that never ends")
+        elif meta.get("solution") and error and error != "did not run":
+            report.problems.append(f"your cell {name} raised {error}")
+        if not (meta.get("grade") and not meta.get("solution") and "points" in meta):
+            continue
+        if i in edited:
+            error = ("you edited this test cell, so it no longer checks what grading checks (grading runs the "
+                     "original): undo the edit")
+        report.parts.append(Part(meta["grade_id"], float(meta["points"]), not error, error))
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def check_my_work(path, config_dir=ROOT):
+    """A student's "check my work" on the command line: (ok, the report's text)."""
+    report = check_notebook(find_notebook(path), config_dir=config_dir)
+    return report.ok, report.text()
 
 
 # ---------------------------------------------------------------- command line (python -m dlkit.course ...)
@@ -909,7 +1124,11 @@ def main(argv=None):
     args = p.parse_args(argv)
 
     if args.command == "check":
-        ok, text = check_my_work(args.notebook)
+        try:
+            ok, text = check_my_work(args.notebook)
+        except FileNotFoundError as err:
+            print(err, file=sys.stderr)
+            return 1
         print(text)
         return 0 if ok else 1
     if args.command == "prepare":

@@ -159,6 +159,9 @@ def test_assignment_follows_the_conventions(assignment):
     assert "import numba" not in code and "from numba" not in code
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "points" in text and "$" in text                  # a points table, and the math in LaTeX
+    last = [c for c in nb.cells if c.cell_type == "code"][-1]
+    assert last.source.splitlines()[-1] == "checks.check_my_work()", "end with the check-my-work cell"
+    assert course.nbgrader_meta(last).get("locked") and not course.nbgrader_meta(last).get("grade")
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

@@ -2,7 +2,8 @@
 
 One working directory serves the class tests: ONE small assignment, a class of honest, broken and dishonest
 submissions generated here from its real notebooks, collected from a zip, graded twice (idempotence) with small
-timeouts and two workers. The exchange test simulates several student accounts on this machine.
+timeouts and two workers. The exchange test simulates several student accounts on this machine. Smaller tests
+cover the per-student time limit, the gradebook backup of a non-SQLite URL and a student's "check my work".
 """
 import copy
 import csv
@@ -10,6 +11,7 @@ import json
 import os
 import re
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -259,14 +261,6 @@ def test_feedback_and_report_keep_hidden_tests_secret(graded):
     assert "data:image/png;base64" in text and "test_mlp" in text and "not implemented yet" in text
 
 
-@pytest.mark.slow
-def test_check_my_work(graded):
-    ok, text = grading.check_my_work(course.ROOT / "solutions" / ASSIGNMENT / NAME)
-    assert ok, text
-    ok, text = grading.check_my_work(course.ROOT / "exercises" / ASSIGNMENT / NAME)
-    assert not ok and "Not yet" in text
-
-
 def test_tampering_detector_leaves_honest_code_alone():
     for nb in (_solution(), _exercise()):
         for cell in nb.cells:
@@ -279,6 +273,74 @@ def test_tampering_detector_leaves_honest_code_alone():
     assert grading.tampering("import numpy\nnumpy.testing.assert_allclose = print")
     assert grading.tampering("from numpy import testing as np")
     assert grading.tampering("def f():\n    global np\n    np = None")
+
+
+# ---------------------------------------------------------------- the per-student limit, a non-SQLite gradebook URL
+
+@pytest.mark.slow
+def test_a_submission_past_the_student_time_limit_is_stopped_and_the_class_goes_on(tmp_path):
+    """Every cell of "slow" stays within its own limit, but together they outlive --student-timeout. The main
+    gradebook is a SQLAlchemy URL that is not a plain sqlite:/// file: the path a PostgreSQL gradebook takes
+    through prepare, the backup (a JSON dump) and the merge."""
+    limit = 60                                         # the honest submission needs about 10-20 s here
+    slow = _answered()
+    for _ in range(10):                                # 10 x 8 s of sleep, each cell well under CELL_TIMEOUT
+        slow = _with_cell(slow, "import time\ntime.sleep(8)")
+    workdir = tmp_path / "work"
+    db_url = f"sqlite+pysqlite:///{tmp_path / 'class.db'}"
+    grading.prepare(workdir, [ASSIGNMENT], db=db_url, cell_timeout=CELL_TIMEOUT)
+    for student, nb in {"honest": _answered(), "slow": slow}.items():
+        (workdir / "submitted" / student / ASSIGNMENT).mkdir(parents=True)
+        nbformat.write(nb, str(workdir / "submitted" / student / ASSIGNMENT / NAME))
+    start = time.monotonic()
+    results = {r.student: r for r in grading.grade(workdir, [ASSIGNMENT], workers=2, student_timeout=limit,
+                                                    quiet=True, warm=False)[ASSIGNMENT]}
+    assert time.monotonic() - start < limit + 15            # stopped, not left to run 80 s
+    full = float(sum(course.grade_cells(_solution()).values()))
+    assert results["honest"].score == full and not results["honest"].needs_manual
+    slow_result = results["slow"]
+    assert slow_result.needs_manual and slow_result.score is None
+    assert slow_result.reasons == [f"grading took longer than {limit} s and was stopped"]
+    rows = {r["student"]: r for r in csv.DictReader(grading.export(workdir).read_text().splitlines())}
+    assert rows["slow"]["needs_manual_grading"] == "yes" and "took longer" in rows["slow"]["reason"]
+    assert rows["honest"]["score"] == f"{full:g}"
+    (backup,) = (workdir / "backups").glob("gradebook-*")
+    assert backup.suffix == ".json" and json.loads(backup.read_text())["grades"] == []   # before the run: none
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url) as gb:
+        assert gb.find_submission(ASSIGNMENT, "honest").score == full
+
+
+@pytest.mark.filterwarnings("ignore:Object of type")         # nbgrader's own add_submission chatter
+def test_gradebook_backup_of_a_sqlalchemy_url_is_a_read_only_json_dump(tmp_path, monkeypatch):
+    from nbgrader.api import Gradebook
+
+    db = tmp_path / "class.db"
+    url = f"sqlite+pysqlite:///{db}"
+    assert grading.backup_gradebook(tmp_path, url) is None                 # no gradebook yet: nothing to copy
+    monkeypatch.setenv("PATH", grading._bin_env()["PATH"])                # nbgrader creates one with `alembic`
+    with Gradebook(url, course_id="dlkit-training") as gb:
+        gb.add_assignment(ASSIGNMENT)
+        gb.add_notebook("nb", ASSIGNMENT)
+        for cell, points in (("test_a", 2), ("test_b", 3)):
+            gb.add_grade_cell(cell, "nb", ASSIGNMENT, max_score=points, cell_type="code")
+        gb.add_student("bob")
+        gb.add_student("alice")
+        for nb in gb.add_submission(ASSIGNMENT, "alice").notebooks:
+            for g in nb.grades:
+                g.auto_score, g.needs_manual_grade = (2.0, False) if g.name == "test_a" else (0.0, True)
+        gb.db.commit()
+    before = db.read_bytes()
+    monkeypatch.setenv("PATH", "/nonexistent")                             # a backup needs no alembic
+    out = grading.backup_gradebook(tmp_path, url)
+    assert out.parent == tmp_path / "backups" and out.suffix == ".json"
+    dump = json.loads(out.read_text())
+    assert dump["db_url"] == url and dump["students"] == ["alice", "bob"]
+    assert [(g["student"], g["cell"], g["auto_score"], g["max_score"], g["needs_manual_grade"])
+            for g in dump["grades"]] == [("alice", "test_a", 2.0, 2.0, False), ("alice", "test_b", 0.0, 3.0, True)]
+    assert db.read_bytes() == before                                       # the backup only read the database
+    assert grading.backup_gradebook(tmp_path, f"sqlite:///{db}").suffix == ".db"     # a plain file URL: a copy
 
 
 # ---------------------------------------------------------------- the exchange, several students on one machine
@@ -317,3 +379,90 @@ def test_a_runaway_grader_is_killed_with_its_children(tmp_path):
     start = __import__("time").monotonic()
     _, _, timed_out = grading._run_limited([sys.executable, "-c", code], tmp_path, 2)
     assert timed_out and __import__("time").monotonic() - start < 20
+
+
+# ---------------------------------------------------------------- a student's "check my work"
+
+def _graded_cell(source, grade_id, points=1):
+    return nbformat.v4.new_code_cell(source, metadata={"nbgrader": {
+        "grade": True, "grade_id": grade_id, "locked": True, "points": points, "schema_version": 3,
+        "solution": False, "task": False}})
+
+
+@pytest.mark.slow
+def test_check_my_work_names_a_planted_bug_an_edited_test_and_a_runaway_cell(tmp_path):
+    bug = next(b for b in course.planted_bugs(ASSIGNMENT) if b.real_run)
+    nb = _rewrite(bug.plant(_answered()), "test_dense", "pass")        # an edited test cell passes, but is not
+    assert "test_dense" not in bug.fails
+    nb = _with_cell(nb, "while True:\n    pass", after="activations")
+    # the check's own kernel must not start another check: the check cell only prints its note there
+    nb.cells.append(_graded_cell("from dlkit import checks\nassert checks.check_my_work() is None", "probe"))
+    path = tmp_path / "work" / NAME
+    path.parent.mkdir()
+    nbformat.write(nb, str(path))
+    before = grading.file_hashes(path.parent)
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "nbgrader_config.py").write_text(
+        "c = get_config()\nc.Execute.timeout = 60\n"
+        "c.Execute.timeout_func = lambda cell: 3 if 'while True' in cell.source else 60\n")
+    seen = []
+    report = grading.check_notebook(path, config_dir=config, progress=lambda i, n: seen.append((i, n)))
+    parts = {p.grade_id: p for p in report.parts}
+    assert list(parts) == [*course.grade_cells(_solution()), "probe"]
+    for gid in bug.fails:
+        assert not parts[gid].passed and bug.says in parts[gid].message, parts[gid]
+        assert "Traceback" not in parts[gid].message and "\n" not in parts[gid].message
+    assert not parts["test_dense"].passed and "edited" in parts["test_dense"].message
+    assert {g for g, p in parts.items() if p.passed} == set(parts) - set(bug.fails) - {"test_dense"}
+    assert any("time limit" in problem for problem in report.problems), report.problems
+    assert not report.ok and seen[-1][0] == seen[-1][1] == sum(c.cell_type == "code" for c in nb.cells)
+    text = report.text()
+    assert f"passed in {len(parts) - len(bug.fails) - 1} of {len(parts)} parts" in text
+    assert "hidden tests run when your notebook is graded" in text and "saved" in text and "Ctrl+S" in text
+    assert grading.file_hashes(path.parent) == before                  # only read
+
+
+def test_check_my_work_says_when_the_kernel_dies(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [_graded_cell("assert True", "test_before"),
+                nbformat.v4.new_code_cell("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
+                _graded_cell("assert True", "test_after")]
+    nbformat.write(nb, str(tmp_path / "killed.ipynb"))
+    report = grading.check_notebook(tmp_path / "killed.ipynb")
+    assert [(p.grade_id, p.passed, p.message) for p in report.parts] == \
+        [("test_before", True, ""), ("test_after", False, "did not run")]
+    assert report.problems == ["the kernel died while code cell 2 of 3 ran, so the cells after it did not run: "
+                               "look for something that uses all the memory or ends Python"]
+
+
+@pytest.mark.slow
+def test_check_my_work_on_the_command_line(tmp_path, capsys):
+    path = tmp_path / NAME
+    nbformat.write(_solution(), str(path))
+    assert grading.main(["check", str(path)]) == 0
+    assert "Visible tests passed in 4 of 4 parts (11 of 11 points)" in capsys.readouterr().out
+    assert grading.main(["check", str(tmp_path / "missing.ipynb")]) == 1
+    assert "no notebook" in capsys.readouterr().err
+
+
+def test_find_notebook(tmp_path, monkeypatch):
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    folder = tmp_path / ASSIGNMENT
+    folder.mkdir()
+    with pytest.raises(FileNotFoundError, match="notebooks there: none"):
+        grading.find_notebook(cwd=folder)
+    (folder / "mine.ipynb").write_text("{}")
+    assert grading.find_notebook(cwd=folder) == folder / "mine.ipynb"            # the only one
+    (folder / "other.ipynb").write_text("{}")
+    with pytest.raises(FileNotFoundError, match="mine.ipynb, other.ipynb"):
+        grading.find_notebook(cwd=folder)
+    (folder / NAME).write_text("{}")
+    assert grading.find_notebook(cwd=folder) == folder / NAME                    # the assignment's
+    monkeypatch.setenv("JPY_SESSION_NAME", str(folder / "other.ipynb"))
+    assert grading.find_notebook(cwd=folder) == folder / "other.ipynb"           # the kernel's own notebook
+    monkeypatch.setenv("JPY_SESSION_NAME", "elsewhere/renamed-since.ipynb")
+    assert grading.find_notebook(cwd=folder) == folder / NAME
+    assert grading.find_notebook("mine.ipynb", cwd=folder) == folder / "mine.ipynb"
+    with pytest.raises(FileNotFoundError, match="check_my_work"):
+        grading.find_notebook("typo.ipynb", cwd=folder)
