@@ -24,47 +24,28 @@ UPDATE_RATIO_LOW, UPDATE_RATIO_HIGH = 1e-5, 1e-1
 
 def snapshot(model, X, y, loss="cross_entropy"):
     """One pass of ``model`` over the batch X (N, D), y: per layer k the pre-activations ``z[k]`` (N, H_k),
-    activations ``h[k]`` (N, H_k), weight gradients ``dW[k]`` (D_k, H_k), bias gradients ``db[k]`` (H_k,) and a
-    LayerStats ``record`` (update_ratio 0: nothing was updated) with one more key, ``signal_std``: the std of
-    db_k = mean over the batch of dL/dz_k, the gradient that reaches layer k (with batch norm, of d beta_k:
-    the bias before a batch norm gets no gradient at all, the norm removes it).
+    activations ``h[k]`` (N, H_k), weight gradients ``dW[k]`` (D_k, H_k), bias gradients ``db[k]`` (H_k,) and
+    the :class:`dlkit.LayerStats` ``record`` of this batch (its keys are listed there; ``update_ratio`` is 0:
+    nothing was updated; ``signal_std`` is the gradient that reaches each layer, see why there).
 
-    Why both: dW_k = h_(k-1)^T dz_k multiplies the forward signal by the backward one, so when both shrink
-    layer by layer (weights too small) the dW of every layer stays about the same size; db_k shows the
-    backward signal alone, which is what vanishes.
+    With batch norm the activations are measured with the batch's statistics, as training sees them: before
+    training the running statistics are (0, 1), and an evaluation-mode pass would show the network without its
+    normalisation.
     """
     _, grads = model.loss_and_grads(X, y, loss=loss)
     flat = np.concatenate([g.ravel() for g in grads.values()])       # params' order is theta's layout
-    record = LayerStats().record(model, X, flat, model.theta.copy(), iteration=0)
-    # LayerStats measures activations in evaluation mode; before training a batch-norm layer's running
-    # statistics are (0, 1), so there it would show the network without its normalisation. Use the batch's.
-    outputs = model.layer_outputs(X, training=model.batch_norm)
-    if model.batch_norm:
-        record.update(_activation_stats(model, outputs))
+    training = model.batch_norm
+    record = LayerStats().record(model, X, flat, model.theta.copy(), iteration=0, training=training)
+    outputs = model.layer_outputs(X, training=training)
     layers = range(1, model.n_layers + 1)
-    record["signal_std"] = [float(grads.get(f"beta{k}", grads[f"b{k}"]).astype(np.float64).std()) for k in layers]
     return {"z": [o["z"] for o in outputs], "h": [o["h"] for o in outputs],
             "dW": [grads[f"W{k}"] for k in layers], "db": [grads[f"b{k}"] for k in layers], "record": record}
 
 
-def _activation_stats(model, outputs):
-    """act_mean, act_std, saturated, dead per layer from layer outputs, defined as in LayerStats."""
-    stats = {"act_mean": [], "act_std": [], "saturated": [], "dead": []}
-    for k, out in enumerate(outputs):
-        act = model.activations[k] if k < len(model.activations) else "linear"
-        h, z = out["h"].astype(np.float64), out["z"]
-        stats["act_mean"].append(float(h.mean()))
-        stats["act_std"].append(float(h.std()))
-        flat = act in ("relu", "linear")
-        stats["saturated"].append(0.0 if flat else float(100 * activations.saturation_mask(act, z).mean()))
-        relu_like = act in ("relu", "leaky_relu", "elu", "gelu")
-        stats["dead"].append(float(100 * np.all(z <= 0, axis=0).mean()) if relu_like else 0.0)
-    return stats
-
-
 def gradient_ratio(record):
-    """How much gradient layer 1 gets relative to the last layer: signal_std[0] / signal_std[-1] when the record
-    has it (see :func:`snapshot`), else the weight gradients' grad_std[0] / grad_std[-1]."""
+    """How much gradient layer 1 gets relative to the last layer: signal_std[0] / signal_std[-1] of a
+    :class:`dlkit.LayerStats` record (recorded while training, or by :func:`snapshot`); a record without
+    ``signal_std`` (an older one) falls back to the weight gradients' grad_std[0] / grad_std[-1]."""
     g = record.get("signal_std") or record["grad_std"]
     if len(g) < 2 or not g[-1] > 0:
         return math.nan

@@ -1,10 +1,13 @@
 """dlkit.plots on the Agg backend: every function draws real data on an ax, labels its axes, and marks what it
 promises (divergence, best epoch, dead zones, ...)."""
+import io
 import warnings
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
+from PIL import Image
 
 import dlkit as dk
 from dlkit import plots, surfaces
@@ -57,6 +60,27 @@ def test_figures_render_to_png_without_pyplot(fig):
     fig.subplots().plot([1, 2, 3])
     png = plots.to_png(fig)
     assert png.startswith(PNG) and len(png) > 1000
+
+
+def _gray(png):
+    return np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype=np.float64)
+
+
+def test_text_is_rasterised_once_and_looks_as_agg_draws_it(fig):
+    ax = fig.subplots()
+    ax.plot([1, 2, 3], label="train (log scale) — ‖dW‖")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss (log scale)")                # rotated 90°
+    ax.text(1.5, 2.5, "at 30°", rotation=30)          # other angles are drawn as Agg draws them
+    plots.title(ax, "cross entropy")
+    ax.legend()
+    cached = _gray(plots.to_png(fig))
+    stamps = len(plots._TEXT_STAMPS)
+    assert stamps >= 8 and _gray(plots.to_png(fig)).tolist() == cached.tolist()
+    assert len(plots._TEXT_STAMPS) == stamps          # the second frame rasterised no text
+    FigureCanvasAgg(fig)
+    diff = np.abs(_gray(plots.to_png(fig)) - cached)  # texts placed on whole pixels: at most half a pixel off
+    assert diff.mean() < 2.0 and (diff > 128).mean() < 0.002
 
 
 def test_curves_plot_train_and_validation_in_the_palette(fig, trained):
@@ -116,7 +140,11 @@ def test_decision_boundary(fig, trained, data):
     ax = fig.subplots()
     plots.decision_boundary(ax, X, y, extent, P, X_val, y_val)
     _labelled(ax)
-    assert len(ax.images) == 1 and len(ax.collections) >= 3
+    assert len(ax.images) == 1 and len(ax.collections) == 1                    # the colour image, the 0.5 line
+    points = _markers(ax, "o")
+    assert sum(len(p.get_xdata()) for p in points) == len(X) + len(X_val)
+    assert sum(len(p.get_xdata()) for p in points if p.get_markerfacecolor() == "none") == len(X_val)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class 0", "class 1", "validation (hollow)"]
     ax2 = fig.subplots()
     plots.decision_boundary(ax2, X, y, extent, np.full_like(P, np.nan))
     assert any("NaN" in t.get_text() for t in ax2.texts)
@@ -129,7 +157,7 @@ def test_layer_statistics_plots(fig, trained):
     assert len(axes[0].get_lines()) == 3 + 1 and axes[0].get_yscale() == "log"
     record = hist.layer_stats[-1]
     plots.layer_profile(axes[1], record)
-    assert len(axes[1].get_lines()) == 2              # act_std and grad_std (no signal_std in a LayerStats record)
+    assert len(axes[1].get_lines()) == 3              # act_std, signal_std and grad_std
     plots.layer_percentages(axes[2], record)
     assert len(axes[2].patches) == 2 * 2
     outs = model.layer_outputs(np.zeros((5, 2)))
@@ -259,3 +287,17 @@ def test_hidden_units_show_each_unit_of_a_layer_over_the_plane():
     assert any("NaN" in t.get_text() for t in ax.texts) and plots.to_png(fig)
     with pytest.raises(ValueError, match="hidden layer, 1..2"):
         plots.unit_grid(model, X, 3)
+
+
+def test_text_stamping_falls_back_to_plain_drawing_if_agg_internals_change(monkeypatch):
+    def broken(*args):
+        raise TypeError("draw_text_image() takes different arguments in this matplotlib")
+
+    monkeypatch.setattr(plots, "_text_stamp", broken)
+    monkeypatch.setattr(plots.TextCachingRenderer, "stamping", True)
+    fig = plots.new_figure(3, 2)
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1])
+    plots.title(ax, "still drawn")
+    assert plots.to_png(fig) and plots.TextCachingRenderer.stamping is False
+    assert np.asarray(fig.canvas.buffer_rgba())[..., :3].min() < 100       # text and line pixels are there

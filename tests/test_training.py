@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import dlkit as dk
-from dlkit import optimizers
+from dlkit import diagnosis, optimizers
 from dlkit.torch_mirror import to_torch, torch_loss
 from dlkit.training import DivergenceWarning
 
@@ -153,7 +153,7 @@ def test_layer_statistics_observer(backend, spirals):
                   verbose=False)
     assert [r["iteration"] for r in hist.layer_stats] == [5, 10, 15, 20]
     rec = hist.layer_stats[-1]
-    for key in ("act_mean", "act_std", "saturated", "dead", "grad_norm", "grad_std", "update_ratio"):
+    for key in ("act_mean", "act_std", "saturated", "dead", "grad_norm", "grad_std", "signal_std", "update_ratio"):
         assert len(rec[key]) == 4 and all(np.isfinite(rec[key]))
     assert all(0 <= d <= 100 for d in rec["dead"])
     lr_ratio = rec["update_ratio"][0]
@@ -164,12 +164,51 @@ def test_layer_statistics_observer(backend, spirals):
     np.testing.assert_allclose(plain.theta, model.theta, rtol=1e-6)
 
 
+@pytest.mark.parametrize("batch_norm", [False, True])
+def test_layer_stats_signal_std_is_the_gradient_reaching_each_layer(backend, spirals, batch_norm):
+    """The first record (after step 1) holds the std of db_k (of d beta_k with batch norm) of that step:
+    the initial weights on the epoch's first mini-batch, recomputed here with loss_and_grads."""
+    X, y = spirals
+    sizes = [2, 16, 16, 16, 2]
+    model = dk.MLP(sizes, activation="tanh", seed=0, dtype="float64", batch_norm=batch_norm)
+    fresh = dk.MLP(sizes, activation="tanh", seed=0, dtype="float64", batch_norm=batch_norm)
+    hist = dk.fit(model, X, y, optimizer="sgd", lr=0.1, epochs=1, batch_size=32, seed=3,
+                  stats=dk.LayerStats(every=1), verbose=False)
+    first = hist.layer_stats[0]
+    assert first["iteration"] == 1
+    batch = dk.data.shuffled_indices(len(X), 3, 0)[:32]
+    _, grads = fresh.loss_and_grads(X[batch], y[batch])
+    names = [f"beta{k}" if batch_norm and k < len(sizes) - 1 else f"b{k}" for k in range(1, len(sizes))]
+    np.testing.assert_allclose(first["signal_std"], [grads[n].std() for n in names], rtol=1e-7)
+    np.testing.assert_allclose(first["grad_std"], [grads[f"W{k}"].std() for k in range(1, len(sizes))],
+                               rtol=1e-7)
+    if batch_norm:                                   # the bias before a batch norm gets no gradient at all
+        assert np.abs(grads["b1"]).max() < 1e-9 * np.abs(grads["beta1"]).max()         # rounding only
+
+
+def test_layer_stats_training_mode_measures_with_batch_statistics(spirals):
+    X, y = spirals
+    # tiny weights: without its normalisation (evaluation mode before training) the signal fades
+    model = dk.MLP([2] + [16] * 6 + [2], activation="tanh", init=dk.init.normal(std=0.01), batch_norm=True, seed=0)
+    _, grads = model.loss_and_grads(X, y)
+    flat = np.concatenate([g.ravel() for g in grads.values()])
+    stats = dk.LayerStats()
+    evaluation = stats.record(model, X, flat, model.theta.copy(), iteration=0)
+    training = stats.record(model, X, flat, model.theta.copy(), iteration=0, training=True)
+    assert evaluation["act_std"][-2] < 1e-3 and training["act_std"][-2] > 0.1
+    assert dk.LayerStats(training=True).record(model, X, flat, model.theta.copy(), 0) == training
+    assert evaluation["signal_std"] == training["signal_std"]             # the gradient is what was passed in
+    assert set(training) == {"iteration", *dk.LayerStats.KEYS}
+    assert all(len(training[key]) == 7 for key in dk.LayerStats.KEYS)
+
+
 def test_vanishing_gradients_show_in_the_statistics():
     X, y = dk.data.spirals(n_samples=256, seed=0)
     model = dk.MLP([2] + [32] * 10 + [2], activation="sigmoid", init=dk.init.normal(std=0.5), seed=0)
     hist = dk.fit(model, X, y, optimizer="sgd", lr=0.01, epochs=1, batch_size=256, stats=True, verbose=False)
     norms = hist.layer_stats[0]["grad_norm"]
     assert norms[0] < 1e-3 * norms[-1]               # Glorot & Bengio: the first layer learns slowest
+    assert diagnosis.gradient_ratio(hist.layer_stats[0]) < 1e-3                      # read from signal_std
 
 
 @pytest.mark.parametrize("kwargs,error,match", [

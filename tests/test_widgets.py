@@ -169,6 +169,18 @@ def test_gradient_flow_lab_diagnoses_and_trains():
     assert lab.hist.epochs == 0 and len(lab.snap["h"]) == 4
 
 
+def test_gradient_flow_lab_reads_the_training_records():
+    lab = widgets.GradientFlowLab(depth=6, width=16, activation="relu", init="he_normal", epochs=1, speed="fast")
+    lab.train(wait=True)
+    record = lab.hist.layer_stats[-1]
+    assert len(record["signal_std"]) == 7 and "vanishing" not in lab.diagnosis.value
+    panel = lab.figure.axes[5]
+    assert panel.get_title() == "gradient reaching each layer" and len(panel.get_lines()) == 7
+    record["signal_std"] = [1e-9, *record["signal_std"][1:]]     # as if layer 1 got no gradient in the last step
+    lab.measure()
+    assert "layer 1 gets" in lab.diagnosis.value and "vanishing" in lab.diagnosis.value
+
+
 def test_overfitting_lab_early_stopping_restores_the_best_weights():
     lab = widgets.OverfittingLab(train_size=30, width=64, epochs=300, patience=10, speed="fast")
     before = lab.image.value

@@ -29,7 +29,8 @@ RECORDS_PER_EPOCH = 8
 
 class GradientFlowLab(base.Lab):
     """Per-layer activation and gradient histograms, std per layer, saturation and dead units, the
-    update:data ratio over training, and a diagnosis line; live while it trains."""
+    update:data ratio and the gradient reaching each layer over training, and a diagnosis line; live while it
+    trains."""
 
     figsize = (11.0, 6.2)
     dpi = 85
@@ -104,12 +105,12 @@ class GradientFlowLab(base.Lab):
         self.redraw()
 
     def measure(self):
-        """Snapshot the current model on the probe batch and update the diagnosis line."""
+        """Snapshot the current model on the probe batch (for the histograms and the profile) and update the
+        diagnosis line: from the latest record of the training run while there is one (the gradient that
+        reached each layer in the last step, and its update), else from the snapshot."""
         c = self.controls
         self.snap = diagnosis.snapshot(self.model, self.X[:N_PROBE], self.y[:N_PROBE])
-        record = dict(self.snap["record"])
-        if self.hist.layer_stats:
-            record["update_ratio"] = self.hist.layer_stats[-1]["update_ratio"]
+        record = self.hist.layer_stats[-1] if self.hist.layer_stats else self.snap["record"]
         line = diagnosis.diagnose(record, c["activation"].value, c["batch_norm"].value, c["init"].value)
         healthy = line.startswith("healthy")
         color = plots.GREEN if healthy else plots.ALERT
@@ -139,14 +140,15 @@ class GradientFlowLab(base.Lab):
 
         self.hist = dk.fit(self.model, self.X, self.y, loss="cross_entropy", optimizer=c["optimizer"].value,
                            lr=c["lr"].value, epochs=epochs, batch_size=batch, val=(self.X_val, self.y_val),
-                           seed=c["seed"].value, clip_norm=c["clip_norm"].value, stats=dk.LayerStats(every=every),
+                           seed=c["seed"].value, clip_norm=c["clip_norm"].value,
+                           # batch norm: activations as training sees them (batch statistics), as the snapshot
+                           stats=dk.LayerStats(every=every, training=c["batch_norm"].value),
                            callbacks=self.callbacks(frame, epochs, c["speed"].value), verbose=False)
-
 
     def draw(self, fig):
         snap, rec = self.snap, self.snap["record"]
         act = self.controls["activation"].value
-        (a_h, a_g, a_std), (a_pct, a_upd, a_loss) = self.subplots(fig, 2, 3)
+        (a_h, a_g, a_std), (a_pct, a_upd, a_sig) = self.subplots(fig, 2, 3)
         plots.layer_histograms(a_h, snap["h"][:-1], f"activation {act}(z)")
         plots.title(a_h, "activations per layer")
         plots.layer_histograms(a_g, snap["dW"], "weight gradient dW", symmetric=True)
@@ -158,5 +160,7 @@ class GradientFlowLab(base.Lab):
         plots.layer_series(a_upd, self.hist.layer_stats, "update_ratio", "update std / weight std (log)",
                            guide=1e-3, guide_label="≈1e-3: healthy")
         plots.title(a_upd, "update:data ratio per layer")
-        plots.curves(a_loss, self.hist, "loss", x="iteration", log=True)
-        plots.title(a_loss, "loss")
+        # the backward signal alone: it shows vanishing while dW (signal x activation) can look even
+        bias = "dβ" if self.controls["batch_norm"].value else "db"
+        plots.layer_series(a_sig, self.hist.layer_stats, "signal_std", f"std of dL/{bias} (log scale)")
+        plots.title(a_sig, "gradient reaching each layer")

@@ -313,11 +313,12 @@ class Playground(base.Lab):
                 self._report(run)
                 self.redraw()
 
-            callbacks = self.callbacks(frame, epochs, "fast" if step else self.controls["speed"].value)
+            # a Step replays the run: its one new epoch is the only one worth a picture, drawn below
+            callbacks = self.callbacks(None if step else frame, epochs,
+                                       "fast" if step else self.controls["speed"].value)
             run.hist = dk.fit(model, data["X"], data["y"], loss=s.loss, optimizer=s.optimizer, lr=s.lr,
                               epochs=epochs, batch_size=s.batch_size, val=(data["X_val"], data["y_val"]),
-                              seed=s.seed, l1=s.l1, l2=s.l2, stats=True, callbacks=callbacks[:1] if step else
-                              callbacks, verbose=False)
+                              seed=s.seed, l1=s.l1, l2=s.l2, stats=True, callbacks=callbacks, verbose=False)
         for run in self.runs.values():
             self._report(run)
         self.redraw()
