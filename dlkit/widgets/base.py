@@ -212,10 +212,9 @@ class Lab:
             self.draw(self.figure)
             key = (self._grid and self._grid[0], plots.layout_signature(self.figure))
             self._layouts[key] = plots.freeze_layout(self.figure, self._layouts.get(key))
-            png = plots.to_png(self.figure)
+            self.image.value = plots.to_png(self.figure)
             self.frames += 1
             self.draw_seconds = time.perf_counter() - started
-        self.image.value = png
 
     @contextmanager
     def muted(self):
@@ -251,7 +250,8 @@ class Lab:
             self._run(job)
         else:
             if self.image.value:
-                # answer the click at once (~15 ms); the first real frame follows the first epoch
+                # answer the click at once (~10 ms) with the last picture faded; the first real frame follows the
+                # first epoch (made first: a job thread holding the GIL in compiled code would delay it)
                 self.image.value = plots.busy_png(self.image.value, self.busy_text)
             self._thread = threading.Thread(target=self._run, args=(job,), daemon=True, name=f"dlkit-{self.name}")
             self._thread.start()
