@@ -270,7 +270,7 @@ def fit(model, X, y, loss="cross_entropy", optimizer="sgd", lr=0.1, epochs=100, 
                                        backend=get_backend()), 0, 0.0
     else:
         hist, first, elapsed = resume, resume.epochs, (resume.time[-1] if resume.time else 0.0)
-        iconf[lay.STEP] = resume.checkpoint["step"]
+        iconf[lay.STEP], hist.stopped_early = resume.checkpoint["step"], False
     dev = K.Run(model, X, T, state, hyper, iconf)
     probe = X[:observer.probe_size] if observer else None
 

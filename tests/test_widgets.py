@@ -76,14 +76,21 @@ def test_playground_stop_works_mid_run_and_the_first_frame_is_quick(pg, record_p
 
 
 def test_playground_step_is_exactly_the_epoch_train_would_run(pg):
-    for _ in range(3):
+    _click(pg, "step")
+    model = pg.runs["A"].model
+    for _ in range(2):
         _click(pg, "step")
     stepped = pg.runs["A"].hist
-    assert stepped.epochs == 3
+    assert stepped.epochs == 3 and pg.runs["A"].model is model        # the same run went on (no replay)
+    weights = model.theta.copy()
     pg.controls["epochs"].value = 3
     _click(pg, "train")
     np.testing.assert_array_equal(stepped.train_loss, pg.runs["A"].hist.train_loss)
     np.testing.assert_array_equal(stepped.step_loss, pg.runs["A"].hist.step_loss)
+    np.testing.assert_array_equal(weights, pg.runs["A"].model.theta)
+    pg.controls["lr"].value = pg.controls["lr"].value * 2              # changed settings: Step starts afresh
+    _click(pg, "step")
+    assert pg.runs["A"].hist.epochs == 1
 
 
 @pytest.mark.filterwarnings("ignore::dlkit.training.DivergenceWarning")     # outside pytest the labs silence it

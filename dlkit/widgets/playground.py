@@ -286,8 +286,9 @@ class Playground(base.Lab):
         return self.launch(lambda: self._train(step=False), wait)
 
     def step(self, wait=True):
-        """One more epoch: the runs are replayed from their initial weights, so a Step is exactly the epoch a
-        longer Train would have run (optimizer state and shuffling included)."""
+        """One more epoch: the runs go on from where they stopped (``fit(resume=...)``), so a Step is exactly
+        the epoch a longer Train would have run (optimizer state and shuffling included); a run whose settings
+        changed since starts again with its first epoch."""
         return self.launch(lambda: self._train(step=True), wait)
 
     def _train(self, step):
@@ -300,12 +301,14 @@ class Playground(base.Lab):
         for label, s in plan:
             if self.stopping:
                 break
-            data = self.data(s)
             old = previous.get(label)
-            same = old is not None and old.settings == s
-            epochs = (old.hist.epochs + 1 if same else 1) if step else s.epochs
-            model = self.model(s, data)
-            run = Run(label, s, data, model, dk.History(), epochs)
+            if step and old is not None and old.settings == s and old.hist.checkpoint is not None:
+                run, resume, epochs = old, old.hist, 1                   # one more epoch of the same run
+                run.epochs = run.hist.epochs + 1
+            else:
+                data = self.data(s)
+                run = Run(label, s, data, self.model(s, data), dk.History(), 1 if step else s.epochs)
+                resume, epochs = None, run.epochs
             self.runs[label] = run
 
             def frame(epoch, model, hist, run=run):
@@ -313,12 +316,13 @@ class Playground(base.Lab):
                 self._report(run)
                 self.redraw()
 
-            # a Step replays the run: its one new epoch is the only one worth a picture, drawn below
+            # a Step's one epoch gets its picture below, after every run has taken it
             callbacks = self.callbacks(None if step else frame, epochs,
                                        "fast" if step else self.controls["speed"].value)
-            run.hist = dk.fit(model, data["X"], data["y"], loss=s.loss, optimizer=s.optimizer, lr=s.lr,
-                              epochs=epochs, batch_size=s.batch_size, val=(data["X_val"], data["y_val"]),
-                              seed=s.seed, l1=s.l1, l2=s.l2, stats=True, callbacks=callbacks, verbose=False)
+            d = run.data
+            run.hist = dk.fit(run.model, d["X"], d["y"], loss=s.loss, optimizer=s.optimizer, lr=s.lr,
+                              epochs=epochs, batch_size=s.batch_size, val=(d["X_val"], d["y_val"]), seed=s.seed,
+                              l1=s.l1, l2=s.l2, stats=True, callbacks=callbacks, verbose=False, resume=resume)
         for run in self.runs.values():
             self._report(run)
         self.redraw()
