@@ -277,3 +277,17 @@ def test_powers_of_two_and_initializer_menu():
     assert base.initializer("normal(0.01)").std(10, 10) == 0.01
     model = dk.MLP([2, 4, 2], init=base.initializer(base.INITS[-1]))
     assert not model.params["W1"].any()
+
+
+def test_playground_last_panel_shows_hidden_units_live():
+    lab = widgets.Playground(n_samples=200, hidden_layers=2, width=6, epochs=5, speed="fast")
+    lab.controls["panel"].value = "last"
+    frames = lab.frames
+    lab.train(wait=True)
+    assert lab.frames > frames and lab.error is None
+    panel = lab.figure.axes[3]
+    assert "layer 2" in panel.get_title() and len(panel.images) == 1         # the units' montage
+    lab.controls["panel"].value = "first"                                    # redraws at once, no training
+    assert "layer 1" in lab.figure.axes[3].get_title()
+    lab.controls["dataset"].value = "digits"
+    assert any("2-D data" in t.get_text() for t in lab.figure.axes[3].texts)

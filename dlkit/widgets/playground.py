@@ -28,6 +28,8 @@ CUSTOM = "your data"
 WIDTHS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 128)
 LRS = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 LOSSES = {"cross_entropy": "cross-entropy (softmax)", "binary_cross_entropy": "binary CE (sigmoid)"}
+PANELS = [("weight-gradient norms", "gradients"), ("hidden units: first layer", "first"),
+          ("hidden units: last layer", "last")]
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ class Playground(base.Lab):
         c["batch_norm"] = base.checkbox("batch norm", s.batch_norm)
         c["dropout"] = base.float_slider("dropout", s.dropout, 0.0, 0.8, 0.05)
         c["loss"] = base.choice("loss", [(v, k) for k, v in LOSSES.items()], s.loss)
+        c["panel"] = base.choice("last panel", PANELS)
         # ---- training
         c["optimizer"] = base.choice("optimizer", optimizers.NAMES, s.optimizer)
         c["lr"] = base.log_slider("learning rate", s.lr, 1e-4, 10.0)
@@ -156,6 +159,7 @@ class Playground(base.Lab):
         self.upload.observe(self._on_upload, names="value")
         c["dataset"].observe(self._on_dataset, names="value")
         c["twin_field"].observe(lambda _: self._refresh_twin_values(), names="value")
+        c["panel"].observe(lambda _: None if self.running else self.redraw(), names="value")   # live frames show it
         for key in ("n_samples", "noise", "val_share", "seed", "hidden_layers", "width", "activation", "init",
                     "batch_norm", "dropout", "loss", "optimizer", "lr", "batch_size", "l1", "l2"):
             c[key].observe(self._on_change, names="value")
@@ -163,7 +167,7 @@ class Playground(base.Lab):
             W.HBox([base.column("data", c["dataset"], c["n_samples"], c["noise"], c["val_share"], c["seed"],
                                 self.upload),
                     base.column("network", c["hidden_layers"], c["width"], c["activation"], c["init"],
-                                c["batch_norm"], c["dropout"], c["loss"]),
+                                c["batch_norm"], c["dropout"], c["loss"], c["panel"]),
                     base.column("training", c["optimizer"], c["lr"], c["batch_size"], c["epochs"], c["l1"],
                                 c["l2"])]),
             W.HBox([b["train"], b["step"], b["stop"], b["reset"], b["export"], c["speed"]]),
@@ -374,10 +378,28 @@ class Playground(base.Lab):
         panels = [("A", grid[3 if twin else 2])] + ([("B", grid[4])] if twin else [])
         for label, ax in panels:
             self._draw_data_panel(ax, runs[label], f"run {label}: " if twin else "")
-        grads = [("A", grid[2] if twin else grid[3])] + ([("B", grid[5])] if twin else [])
-        for label, ax in grads:
-            plots.layer_series(ax, runs[label].hist.layer_stats, "grad_norm", "‖dW‖ per layer (log scale)")
-            plots.title(ax, ("run " + label + ": " if twin else "") + "weight-gradient norms")
+        lasts = [("A", grid[2] if twin else grid[3])] + ([("B", grid[5])] if twin else [])
+        for label, ax in lasts:
+            self._draw_last_panel(ax, runs[label], "run " + label + ": " if twin else "")
+
+    def _draw_last_panel(self, ax, run, prefix):
+        """The panel the "last panel" menu picks: weight-gradient norms per layer over training, or what the
+        units of the first or last hidden layer compute over the input plane (2-D data)."""
+        panel = self.controls["panel"].value
+        if panel == "gradients":
+            plots.layer_series(ax, run.hist.layer_stats, "grad_norm", "‖dW‖ per layer (log scale)")
+            plots.title(ax, prefix + "weight-gradient norms")
+            return
+        d, hidden = run.data, run.model.n_layers - 1
+        if d["X"].shape[1] != 2 or hidden == 0:
+            ax.set_axis_off()
+            plots.message(ax, "hidden units are drawn for 2-D data with at least one hidden layer")
+            return
+        layer = 1 if panel == "first" else hidden
+        _, H = plots.unit_grid(run.model, np.vstack([d["X"], d["X_val"]]), layer, resolution=32)
+        plots.hidden_units(ax, H, layer)
+        if prefix:                                          # twin runs: narrower panels, shorter titles
+            plots.title(ax, f"{prefix}layer {layer} units over the plane")
 
     def _draw_data_panel(self, ax, run, prefix):
         d = run.data
