@@ -28,13 +28,49 @@ def on_cuda():
 
 @pytest.mark.parametrize("shape", [(1, 1, 1), (5, 7, 3), (9, 17, 6), (32, 3, 32)])
 @pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True)])
-def test_tiled_matmul_any_shape_and_transpose(shape, trans_a, trans_b, rng):
+def test_matmul_any_shape_and_transpose(shape, trans_a, trans_b, rng):
     m, k, n = shape
     A = rng.normal(size=(k, m) if trans_a else (m, k))
     B = rng.normal(size=(n, k) if trans_b else (k, n))
     C = cuda.device_array((m, n))
     K.matmul(cuda.to_device(A), cuda.to_device(B), C, trans_a, trans_b)
     np.testing.assert_allclose(C.copy_to_host(), (A.T if trans_a else A) @ (B.T if trans_b else B), rtol=1e-12)
+
+
+# (bm, bn, bk, tm, tn): square, tall and wide thread blocks, so a swapped row/column index cannot hide
+BLOCKINGS = [(8, 8, 4, 2, 2), (8, 4, 3, 2, 1), (4, 8, 5, 1, 4)]
+
+
+@pytest.mark.parametrize("blocking", BLOCKINGS)
+@pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True), (True, True)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_register_blocked_matmul(blocking, trans_a, trans_b, dtype, rng):
+    """Every blocking, transpose and dtype, on shapes that are multiples of no tile; 1 or 3 blocks, so the
+    grid-stride loop over output tiles is exercised."""
+    bm, bn, bk, tm, tn = blocking
+    for (m, k, n), blocks in (((13, 11, 9), 1), ((5, 2, 19), 3)):
+        A = rng.normal(size=(k, m) if trans_a else (m, k)).astype(dtype)
+        B = rng.normal(size=(n, k) if trans_b else (k, n)).astype(dtype)
+        C = cuda.device_array((m, n), dtype)
+        kernel = K.blocked_matmul_kernel(np.dtype(dtype).str, trans_a, trans_b, *blocking)
+        kernel[blocks, (bm // tm) * (bn // tn)](cuda.to_device(A), cuda.to_device(B), C)
+        expected = (A.T if trans_a else A) @ (B.T if trans_b else B)
+        assert C.copy_to_host().dtype == dtype
+        np.testing.assert_allclose(C.copy_to_host(), expected, rtol=1e-5 if dtype == np.float32 else 1e-12,
+                                   atol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True)])
+def test_plain_tiled_matmul(trans_a, trans_b, rng):
+    m, k, n = 9, 7, 6
+    A = rng.normal(size=(k, m) if trans_a else (m, k))
+    B = rng.normal(size=(n, k) if trans_b else (k, n))
+    for blocks in (1, 5):
+        C = cuda.device_array((m, n))
+        K.tiled_matmul_kernel("<f8", trans_a, trans_b)[blocks, (K.TILE, K.TILE)](cuda.to_device(A),
+                                                                                 cuda.to_device(B), C)
+        np.testing.assert_allclose(C.copy_to_host(), (A.T if trans_a else A) @ (B.T if trans_b else B),
+                                   rtol=1e-12)
 
 
 def test_naive_matmul_and_launch_size_independence(rng):

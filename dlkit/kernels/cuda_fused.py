@@ -129,14 +129,14 @@ def _backward_layer(layout, k, table, theta, grad, hyper, ws, n, dh):
         cuda.syncthreads()
     for idx in range(tid, d * h, nth):                         # dW = h_in^T @ dz (+ penalties)
         r, j = idx // h, idx % h
-        acc = 0.0
+        acc = ws.dtype.type(0)
         for i in range(n):
             acc += ws[hin + i * d + r] * ws[dh + i * h + j]
         w = theta[w0 + idx]
         sign = 1.0 if w > 0 else (-1.0 if w < 0 else 0.0)
         grad[w0 + idx] = acc + hyper[L1] * sign + hyper[L2] * w
     for j in range(tid, h, nth):                               # db = column sums of dz
-        acc = 0.0
+        acc = ws.dtype.type(0)
         for i in range(n):
             acc += ws[dh + i * h + j]
         grad[b0 + j] = acc
@@ -149,7 +149,7 @@ def _input_gradient(layout, k, theta, ws, n, dh, dprev):
     d, h, w0 = layout[k, D_IN], layout[k, D_OUT], layout[k, W_OFF]
     for idx in range(tid, n * d, nth):
         i, r = idx // d, idx % d
-        acc = 0.0
+        acc = ws.dtype.type(0)
         for j in range(h):
             acc += ws[dh + i * h + j] * theta[w0 + r * h + j]
         ws[dprev + idx] = acc
