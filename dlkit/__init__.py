@@ -7,7 +7,7 @@
 
 Heavy libraries (torch, matplotlib, ipywidgets) are imported only when a feature needs them.
 """
-from . import activations, data, gpu, initializers, losses, metrics, optimizers, reference
+from . import activations, compiled, data, gpu, initializers, losses, metrics, optimizers, reference
 from . import initializers as init
 from .backend import get_backend, set_backend
 from .gradcheck import numerical_gradient, rel_error
@@ -16,5 +16,5 @@ from .training import EarlyStopping, History, LayerStats, fit
 
 __version__ = "0.1.0"
 __all__ = ["set_backend", "get_backend", "MLP", "fit", "History", "EarlyStopping", "LayerStats", "data",
-           "metrics", "init", "initializers", "optimizers", "activations", "losses", "reference", "gpu",
+           "metrics", "compiled", "init", "initializers", "optimizers", "activations", "losses", "reference", "gpu",
            "numerical_gradient", "rel_error"]

@@ -111,26 +111,49 @@ def time_first_fit():
 
 
 def gpu_matmul(sizes=(256, 512, 1024, 2048, 4096), quick=False):
-    """GFLOP/s of the naive kernel, the tiled kernel and torch (cuBLAS) for n x n float32 products."""
+    """GFLOP/s for n x n float32 products: the naive kernel, the plain 16 x 16 tiled kernel, the backend's
+    product (``matmul``: tiled + register-blocked) and torch (cuBLAS, float32 with TF32 off)."""
     import torch
     from numba import cuda
 
     from dlkit.gpu import time_call
     from dlkit.kernels import cuda as K
 
+    torch.backends.cuda.matmul.allow_tf32 = False          # the fair comparison: float32 arithmetic on both sides
     rows = {}
     for n in sizes[:3] if quick else sizes:
         A = cuda.to_device(np.random.default_rng(0).normal(size=(n, n)).astype(np.float32))
         C = cuda.device_array((n, n), np.float32)
         flops = 2.0 * n ** 3
-        naive = time_call(lambda: K.matmul_naive[K.blocks_for(n * n), K.THREADS](A, A, C), repeat=3)
-        tiled = time_call(lambda: K.matmul(A, A, C), repeat=3)
+        tiles = ((n + K.TILE - 1) // K.TILE) ** 2
+        plain = K.tiled_matmul_kernel("<f4")
+        seconds = {
+            "naive": time_call(lambda: K.matmul_naive[K.blocks_for(n * n), K.THREADS](A, A, C), repeat=3),
+            "tiled": time_call(lambda: plain[min(tiles, K.MAX_BLOCKS), (K.TILE, K.TILE)](A, A, C), repeat=3),
+            "blocked": time_call(lambda: K.matmul(A, A, C), repeat=3)}
         At = torch.as_tensor(A.copy_to_host(), device="cuda")
-        cublas = time_call(lambda: At @ At, repeat=3)
-        rows[n] = {"naive_gflops": flops / naive / 1e9, "tiled_gflops": flops / tiled / 1e9,
-                   "cublas_gflops": flops / cublas / 1e9}
-        rows[n]["tiled_vs_cublas"] = rows[n]["tiled_gflops"] / rows[n]["cublas_gflops"]
+        seconds["cublas"] = time_call(lambda: At @ At, repeat=3)
+        rows[n] = {f"{name}_gflops": flops / s / 1e9 for name, s in seconds.items()}
+        rows[n]["blocked_vs_cublas"] = seconds["cublas"] / seconds["blocked"]
     return rows
+
+
+def compiled_kernels():
+    """What the product kernels compile to for an H100 (sm_90): needs the CUDA compiler, not a GPU."""
+    from dlkit import compiled
+    from dlkit.kernels import cuda as K
+
+    kernels = {"naive": K.matmul_naive, "tiled 16x16": K.tiled_matmul_kernel("<f4", False, False, 16),
+               "blocked 64x64, 4x4/thread": K.blocked_matmul_kernel("<f4", False, False, 64, 64, 16, 4, 4),
+               "blocked 128x128, 8x8/thread": K.blocked_matmul_kernel("<f4", False, False, 128, 128, 8, 8, 8)}
+    signature = "float32[:, :], float32[:, :], float32[:, :]"
+    try:
+        reports = compiled.inspect_kernels([(k, signature) for k in kernels.values()], cc=(9, 0))
+    except RuntimeError as err:
+        return {"unavailable": str(err)}
+    return {name: {key: getattr(r, key) for key in ("registers", "spill_bytes", "f64_instructions",
+                                                    "loop_instructions", "loop_fma", "loop_shared_loads")}
+            for name, r in zip(kernels, reports)}
 
 
 def gpu_transfers(sizes=(1_000, 100_000, 10_000_000)):
@@ -177,6 +200,7 @@ def run(quick=False):
         results["gpu_transfers"] = gpu_transfers()
         for row in results["cases"].values():
             row["speedup_cuda_vs_torch_cuda"] = row["torch_cuda_us"] / row["dlkit_cuda_us"]
+    results["compiled_sm90"] = compiled_kernels()
     results["import_s"] = time_import()
     results["first_fit_warm_cache_s"] = time_first_fit()
     return results
@@ -192,10 +216,21 @@ def table(results):
     lines.append("(µs per training step, lower is better)")
     for n, row in results.get("gpu_matmul", {}).items():
         lines.append(f"matmul {n:>5}: naive {row['naive_gflops']:8.1f}  tiled {row['tiled_gflops']:8.1f}  "
-                     f"cuBLAS {row['cublas_gflops']:8.1f} GFLOP/s  (tiled = {100 * row['tiled_vs_cublas']:.0f}% "
-                     "of cuBLAS)")
+                     f"blocked {row['blocked_gflops']:8.1f}  cuBLAS {row['cublas_gflops']:8.1f} GFLOP/s  "
+                     f"(blocked = {100 * row['blocked_vs_cublas']:.0f}% of cuBLAS; target >= 30% at 4096)")
     if "gpu_transfers" in results:
+        for n, t in results["gpu_transfers"]["transfer"].items():
+            lines.append(f"transfer {n:>10,} floats: host->device {1e6 * t['h2d_s']:9.1f} µs  "
+                         f"device->host {1e6 * t['d2h_s']:9.1f} µs  ({4 * n / t['h2d_s'] / 1e9:.1f} GB/s up)")
         lines.append(f"GPU beats the cpu backend from batch {results['gpu_transfers']['gpu_wins_from_batch']}")
+    for name, r in results.get("compiled_sm90", {}).items():
+        if name == "unavailable":
+            lines.append(f"compiled kernels: not inspected ({r})")
+            continue
+        loop = (f"inner loop {r['loop_fma']} FFMA / {r['loop_instructions']} instructions, "
+                f"{r['loop_shared_loads']} LDS" if r["loop_instructions"] else "inner loop not inspected")
+        lines.append(f"sm_90 {name:<28}: {r['registers']} registers, {r['spill_bytes']} B spilled, "
+                     f"{r['f64_instructions']} float64 instructions; {loop}")
     if results["machine"]["cuda"] != "gpu":
         lines.append("no CUDA GPU here: the GPU figures are unmeasured")
     lines.append(f"import dlkit: {results['import_s']:.2f} s; first fit in a new process (warm cache): "
