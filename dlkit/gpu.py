@@ -42,6 +42,15 @@ def synchronize():
             torch.cuda.synchronize()
 
 
+def torch_has_cuda():
+    """Whether PyTorch here can run on the GPU (a GPU, and a CUDA build of torch rather than the CPU wheel)."""
+    if cuda_status() != "gpu":
+        return False
+    import torch
+
+    return torch.cuda.is_available()
+
+
 def time_call(fn, repeat=5, warmup=1):
     """Best wall time of ``fn()`` over ``repeat`` runs, in seconds, synchronising the GPU before reading the
     clock (the first ``warmup`` calls, which may compile, are not timed)."""
@@ -103,7 +112,7 @@ def step_timings(sizes, batch_size=64, backends=("numpy", "cpu", "cuda", "torch"
     for name in backends:
         if name == "torch":
             result["torch"] = _torch_step_time(sizes, X, y, batch_size, "cpu", repeat)
-            gpu = cuda_status() == "gpu"
+            gpu = torch_has_cuda()
             result["torch_cuda"] = _torch_step_time(sizes, X, y, batch_size, "cuda", repeat) if gpu else None
             continue
         if name == "cuda" and cuda_status() != "gpu":

@@ -26,3 +26,11 @@ def test_table_says_plainly_what_was_not_measured():
                "compiled_sm90": {"unavailable": "no libNVVM"}, "import_s": 0.2, "first_fit_warm_cache_s": 0.7}
     text = bench.table(results)
     assert "GPU figures are unmeasured" in text and "not inspected (no libNVVM)" in text
+
+
+def test_table_without_cublas_says_so():
+    results = {"machine": {"cuda": "gpu"}, "cases": {},
+               "gpu_matmul": {256: {"naive_gflops": 1.0, "tiled_gflops": 2.0, "blocked_gflops": 3.0,
+                                    "blocked_vs_cublas": None}},
+               "import_s": 0.2, "first_fit_warm_cache_s": 0.7}
+    assert "cuBLAS unmeasured: this torch has no CUDA" in bench.table(results)
