@@ -8,10 +8,12 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-CONDA_NAMES = {"torch": "pytorch"}          # the few packages conda-forge names differently
+CONDA_NAMES = {"torch": "pytorch", "nvidia-cuda-nvrtc": "cuda-nvrtc",   # the few packages conda-forge
+               "nvidia-cuda-nvdisasm": "cuda-nvdisasm"}                  # names differently
 
 
 def _split(requirement):
+    requirement = requirement.split(";")[0]                 # environment markers: conda has its own platforms
     name, spec = re.match(r"^([A-Za-z0-9_.\-]+)\s*(.*)$", requirement.strip()).groups()
     return name.lower(), spec.replace(" ", "")
 
