@@ -17,6 +17,7 @@ notebooks use without a GPU, has no compiler). Tools that are missing are named 
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 import inspect
 import json
@@ -45,6 +46,7 @@ class KernelReport:
     loop_instructions: int | None = None   # the innermost loop with the most multiply-adds (nvdisasm) ...
     loop_fma: int | None = None            # ... its FFMA / DFMA instructions ...
     loop_shared_loads: int | None = None   # ... and its shared-memory loads
+    loops: list | None = None              # every innermost loop that computes: {SASS opcode: count}
     missing: list = dataclasses.field(default_factory=list)
 
     @property
@@ -209,6 +211,7 @@ def _compile(job):
             return report
         sass = subprocess.run([nvdisasm, cubin], capture_output=True, text=True, check=True).stdout
         report.update(inner_loop(sass))
+        report["loops"] = [dict(ops) for ops in innermost_loops(sass) if FLOATING & set(ops)]
     return report
 
 
@@ -252,23 +255,31 @@ def ptxas_usage(text):
             "shared_bytes": number(r"(\d+) bytes smem")}
 
 
+FLOATING = {"FFMA", "FADD", "FMUL", "DFMA", "DADD", "DMUL", "MUFU"}    # SASS floating-point arithmetic
 _SASS = re.compile(r"^\s+/\*[0-9a-f]+\*/\s+(?:@!?U?P\w+\s+)?([A-Z][A-Z0-9_]*)")
 
 
-def inner_loop(sass):
-    """The innermost loop of the SASS (a backward branch with no loop inside it) with the most multiply-adds:
-    its instruction count, FFMA/DFMA count and shared-memory loads (``loop_*`` fields; zeros if none)."""
+def innermost_loops(sass):
+    """Every innermost loop of the SASS (a backward branch with no loop inside it), as {opcode: count}."""
     lines = sass.splitlines()
     labels = {m.group(1): i for i, line in enumerate(lines) if (m := re.match(r"^\s*(\.L\w+):", line))}
     loops = [(labels[t.group(1)], i) for i, line in enumerate(lines)
              if (t := re.search(r"BRA\s+`?\(?(\.L\w+)", line)) and labels.get(t.group(1), i) < i]
-    innermost = [(a, b) for a, b in loops if not any(a <= c and d <= b and (c, d) != (a, b) for c, d in loops)]
+    found = []
+    for start, end in loops:
+        if not any(start <= a and b <= end and (a, b) != (start, end) for a, b in loops):
+            found.append(collections.Counter(m.group(1) for m in map(_SASS.match, lines[start:end + 1]) if m))
+    return found
+
+
+def inner_loop(sass):
+    """The innermost loop with the most multiply-adds: its instruction count, FFMA/DFMA count and
+    shared-memory loads (``loop_*`` fields; zeros if there is none)."""
     best = {"loop_instructions": 0, "loop_fma": 0, "loop_shared_loads": 0}
-    for start, end in innermost:
-        ops = [m.group(1) for m in map(_SASS.match, lines[start:end + 1]) if m]
-        fma = sum(op in ("FFMA", "DFMA") for op in ops)
+    for ops in innermost_loops(sass):
+        fma = ops["FFMA"] + ops["DFMA"]
         if fma > best["loop_fma"]:
-            best = {"loop_instructions": len(ops), "loop_fma": fma, "loop_shared_loads": ops.count("LDS")}
+            best = {"loop_instructions": sum(ops.values()), "loop_fma": fma, "loop_shared_loads": ops["LDS"]}
     return best
 
 
