@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 # nbval runs every notebook and compares the outputs of cells marked # NBVAL_CHECK_OUTPUT
 NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg
 
-.PHONY: env warm lab chromium test test-fast bench release notebooks clean prepare-grading collect grade feedback export report
+.PHONY: env warm lab chromium test test-fast bench gpu-report release notebooks clean prepare-grading collect grade feedback export report
 
 # Create the virtual environment and install dlkit with its dev tools (offline-friendly: torch is pinned).
 $(STAMP): pyproject.toml
@@ -39,6 +39,12 @@ test-fast: env
 
 bench: warm
 	$(PY) -m dlkit.bench
+
+# On a CUDA GPU machine: the gpu-marked tests, then the benchmark as Markdown tables (bench-results/gpu-report.md).
+gpu-report: warm
+	@mkdir -p bench-results
+	$(PY) -m pytest -m gpu tests/test_cuda.py -q -rs 2>&1 | tee bench-results/gpu-tests.txt
+	$(PY) -m dlkit.bench --markdown bench-results/gpu-report.md
 
 # Regenerate the student versions in exercises/ from solutions/ (nbgrader generate_assignment --force, no gradebook).
 release: env

@@ -181,11 +181,21 @@ def gpu_transfers(sizes=(1_000, 100_000, 10_000_000)):
     return out
 
 
+def _gpu_name():
+    if cuda_status() != "gpu":
+        return None
+    from numba import cuda
+
+    name = cuda.get_current_device().name
+    return name.decode() if isinstance(name, bytes) else name
+
+
 def run(quick=False):
     budget = 0.3 if quick else 1.5
     backends = ["numpy", "cpu"] + (["cuda"] if cuda_status() == "gpu" else [])
     results = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                           "processor": platform.processor() or platform.machine(), "cuda": cuda_status()},
+                           "processor": platform.processor() or platform.machine(), "cuda": cuda_status(),
+                           "gpu": _gpu_name()},
                "cases": {}}
     for name, case in CASES.items():
         row = {f"dlkit_{b}_us": time_dlkit(case, b, budget if b != "numpy" else budget / 2) for b in backends}
@@ -243,13 +253,59 @@ def table(results):
     return "\n".join(lines)
 
 
+def markdown(results):
+    """The results as Markdown tables (for an issue note or a report): steps, GPU products, transfers, compiles."""
+    m = results["machine"]
+    out = [f"Machine: {m.get('processor', '?')}, {m.get('cpus', '?')} CPUs, CUDA: {m['cuda']}"
+           + (f", GPU: {m['gpu']}" if m.get("gpu") else ""), ""]
+    cols = sorted({k for row in results["cases"].values() for k in row if k.endswith("_us")})
+    if cols:
+        out += ["| case (µs per step) | " + " | ".join(c[:-3] for c in cols) + " | cpu vs torch | target |",
+                "|---" * (len(cols) + 3) + "|"]
+        for name, row in results["cases"].items():
+            out.append(f"| {name} | " + " | ".join(f"{row[c]:.1f}" for c in cols)
+                       + f" | {row['speedup_cpu_vs_torch']:.1f}x | {row['target_speedup']:.1f}x |")
+        out.append("")
+    if results.get("gpu_matmul"):
+        out += ["| n | naive | tiled 16x16 | register-blocked | cuBLAS (fp32) | blocked / cuBLAS |",
+                "|---|---|---|---|---|---|"]
+        for n, r in results["gpu_matmul"].items():
+            ratio = f"{100 * r['blocked_vs_cublas']:.0f}%" if r.get("blocked_vs_cublas") else "—"
+            cublas = f"{r['cublas_gflops']:.0f}" if "cublas_gflops" in r else "—"
+            out.append(f"| {n} | {r['naive_gflops']:.0f} | {r['tiled_gflops']:.0f} | {r['blocked_gflops']:.0f} | "
+                       f"{cublas} | {ratio} |")
+        out += ["(GFLOP/s)", ""]
+    if results.get("gpu_transfers"):
+        out += ["| floats | host→device µs | device→host µs |", "|---|---|---|"]
+        for n, t in results["gpu_transfers"]["transfer"].items():
+            out.append(f"| {n:,} | {1e6 * t['h2d_s']:.1f} | {1e6 * t['d2h_s']:.1f} |")
+        out += ["", f"GPU beats the cpu backend from batch {results['gpu_transfers']['gpu_wins_from_batch']}", ""]
+    compiled = {k: v for k, v in results.get("compiled_sm90", {}).items() if k != "unavailable"}
+    if compiled:
+        out += ["| kernel (sm_90) | registers | spilled B | float64 instr. | inner loop: FFMA / instr. | LDS |",
+                "|---|---|---|---|---|---|"]
+        for name, r in compiled.items():
+            out.append(f"| {name} | {r['registers']} | {r['spill_bytes']} | {r['f64_instructions']} | "
+                       f"{r['loop_fma']} / {r['loop_instructions']} | {r['loop_shared_loads']} |")
+        out.append("")
+    if m["cuda"] != "gpu":
+        out.append("No CUDA GPU here: the GPU figures are unmeasured.")
+    return "\n".join(out)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short timing budget (a smoke run)")
     parser.add_argument("--out", default="bench-results/bench.json", help="where to write the JSON")
+    parser.add_argument("--markdown", metavar="PATH", help="also write the results as Markdown tables")
     args = parser.parse_args(argv)
     results = run(quick=args.quick)
     print(table(results))
+    if args.markdown:
+        os.makedirs(os.path.dirname(args.markdown) or ".", exist_ok=True)
+        with open(args.markdown, "w") as f:
+            f.write(markdown(results) + "\n")
+        print(f"wrote {args.markdown}")
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(results, f, indent=2, default=lambda o: o.item() if isinstance(o, np.generic) else str(o))

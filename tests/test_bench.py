@@ -34,3 +34,21 @@ def test_table_without_cublas_says_so():
                                     "blocked_vs_cublas": None}},
                "import_s": 0.2, "first_fit_warm_cache_s": 0.7}
     assert "cuBLAS unmeasured: this torch has no CUDA" in bench.table(results)
+
+
+def test_markdown_tables_for_a_closing_note():
+    results = {"machine": {"cuda": "gpu", "gpu": "NVIDIA H100", "cpus": 16, "processor": "x86_64"},
+               "cases": {"a": {"dlkit_cuda_us": 20.0, "torch_cuda_us": 90.0, "speedup_cpu_vs_torch": 2.0,
+                               "target_speedup": 1.0}},
+               "gpu_matmul": {4096: {"naive_gflops": 500.0, "tiled_gflops": 3000.0, "blocked_gflops": 15000.0,
+                                     "cublas_gflops": 45000.0, "blocked_vs_cublas": 1 / 3}},
+               "gpu_transfers": {"transfer": {1000: {"h2d_s": 1e-5, "d2h_s": 2e-5}}, "gpu_wins_from_batch": 256},
+               "compiled_sm90": {"naive": {"registers": 38, "spill_bytes": 0, "f64_instructions": 0,
+                                           "loop_instructions": 137, "loop_fma": 4, "loop_shared_loads": 0}}}
+    text = bench.markdown(results)
+    assert "GPU: NVIDIA H100" in text
+    assert "| a | 20.0 | 90.0 | 2.0x | 1.0x |" in text
+    assert "| 4096 | 500 | 3000 | 15000 | 45000 | 33% |" in text
+    assert "| 1,000 | 10.0 | 20.0 |" in text and "from batch 256" in text
+    assert "| naive | 38 | 0 | 0 | 4 / 137 | 0 |" in text
+    assert "unmeasured" not in text
