@@ -353,3 +353,18 @@ def test_resume_on_the_device_is_the_longer_run(on_cuda, cuda_path):
     dk.fit(parts, X, y, epochs=1, resume=hist, **kw)
     np.testing.assert_allclose(parts.theta, whole.theta, rtol=1e-12, atol=1e-14)
     assert hist.iterations == [2, 4, 6]
+
+
+def test_dlkit_silences_numbas_small_grid_warning_only_inside_its_own_launches():
+    """On a GPU, Numba warns about every small grid; dlkit's one-block epochs are small on purpose. The warning
+    is off inside dlkit's entry points and back on for the user's kernels (checked with the real numba.cuda)."""
+    code = ("import os; os.environ.pop('NUMBA_ENABLE_CUDASIM', None)\n"
+            "from numba.cuda.core import config\n"
+            "from dlkit.kernels import cuda as K\n"
+            "assert not K.SIMULATOR\n"
+            "with K.quiet_small_grids():\n"
+            "    inside = config.CUDA_LOW_OCCUPANCY_WARNINGS\n"
+            "print(inside, config.CUDA_LOW_OCCUPANCY_WARNINGS)\n")
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.split() == ["0", "1"]

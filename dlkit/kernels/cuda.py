@@ -12,6 +12,7 @@ non-finite loss is noticed; updates are skipped on the device as soon as a step'
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
@@ -42,6 +43,32 @@ _DEV = compile_family(
 _activate, _activate_grad = _DEV["activate"], _DEV["activate_grad"]
 _row_loss, _update, _uniform = _DEV["row_loss"], _DEV["update_flat"], _DEV["hashed_uniform"]
 _bn_column_forward, _bn_column_backward = _DEV["batchnorm_column_forward"], _DEV["batchnorm_column_backward"]
+
+
+@contextlib.contextmanager
+def quiet_small_grids():
+    """dlkit launches small grids on purpose (one block per epoch for small nets, a block per few hundred
+    elements): within its own entry points Numba's "grid size N will likely result in GPU under-utilization"
+    warning says nothing the user can act on. A student's own kernels still get it."""
+    if SIMULATOR:
+        yield
+        return
+    from numba.cuda.core import config
+
+    before = config.CUDA_LOW_OCCUPANCY_WARNINGS
+    config.CUDA_LOW_OCCUPANCY_WARNINGS = 0
+    try:
+        yield
+    finally:
+        config.CUDA_LOW_OCCUPANCY_WARNINGS = before
+
+
+def _quiet(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with quiet_small_grids():
+            return fn(*args, **kwargs)
+    return wrapper
 
 
 def blocks_for(n):
@@ -460,6 +487,7 @@ def _to_device(a):
     return cuda.to_device(np.ascontiguousarray(a)) if isinstance(a, np.ndarray) else a
 
 
+@_quiet
 def forward(layout, theta, buffers, hyper, X):
     """Evaluation-mode forward pass: X (N, D0) -> outputs (N, C), returned as a host array."""
     n = X.shape[0]
@@ -471,6 +499,7 @@ def forward(layout, theta, buffers, hyper, X):
     return ws.H[layout.shape[0]].copy_to_host()
 
 
+@_quiet
 def forward_backward(layout, theta, grad, buffers, hyper, iconf, X, T):
     """Training-mode forward and backward on one batch; fills the host grad (P,), returns the batch-mean loss."""
     n = X.shape[0]
@@ -534,6 +563,7 @@ class CudaRun:
     def state_host(self):
         return self.state.copy_to_host()
 
+    @_quiet
     def train_steps(self, order, record):
         """Steps over ``order`` (host int array); record (steps, 2) filled on the device, read back every
         CHECK_EVERY steps. Returns the number of steps with a finite loss before the first non-finite one."""
