@@ -896,6 +896,7 @@ class WorkCheck:
     problems: list = field(default_factory=list)  # edited test cells, a crashed solution cell, a dead kernel
     seconds: float = 0.0                          # how long the run took
     by_hand: float = 0.0                          # points of written answers, graded by a person
+    checked_at: float = None                      # when the check read the file (time.time() scale)
 
     @property
     def passed(self):
@@ -906,7 +907,8 @@ class WorkCheck:
         return bool(self.parts) and len(self.passed) == len(self.parts) and not self.problems
 
     def text(self, now=None):
-        now = time.time() if now is None else now
+        """The report; the file's age is given as of when the check read it (default), not when it finished."""
+        now = now if now is not None else self.checked_at if self.checked_at is not None else time.time()
         when = datetime.datetime.fromtimestamp(self.saved).strftime("%H:%M:%S")
         lines = [f"Checked {Path(self.path).name} as last saved {_ago(now - self.saved)} ({when}); edits you have "
                  "not saved are not included: save with Ctrl+S (⌘S on a Mac) and check again.", ""]
@@ -1021,7 +1023,7 @@ def check_notebook(path, config_dir=ROOT, progress=None):
     saved = path.stat().st_mtime
     nb = nbformat.read(str(path), as_version=4)
     started = time.monotonic()
-    report = WorkCheck(str(path), saved, by_hand=float(sum(
+    report = WorkCheck(str(path), saved, checked_at=time.time(), by_hand=float(sum(
         m.get("points", 0) for m in map(course.nbgrader_meta, nb.cells) if m.get("grade") and m.get("solution"))))
     code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     # a test cell the student edited no longer tests what grading tests (nbgrader restores the original)
