@@ -231,7 +231,12 @@ def test_gradebook_is_backed_up_and_holds_the_scores(graded):
 
     workdir = graded["workdir"]
     assert len(list((workdir / "backups").glob("gradebook-*.db"))) >= 2       # one before each grading run
-    with Gradebook(grading.db_url_for(workdir)) as gb:
+    with Gradebook(grading.db_url_for(workdir), course_id=grading.course_id()) as gb:
+        from nbgrader.api import Assignment
+
+        # every assignment under the configured course (nbgrader's own preprocessors add an empty
+        # "default_course" row, upstream behaviour; dlkit opens the gradebook with the course id)
+        assert {a.course_id for a in gb.db.query(Assignment)} == {"dlkit-training"}
         assert gb.find_submission(ASSIGNMENT, "honest0").score == graded["max_score"]
         assert gb.find_submission(ASSIGNMENT, "untouched0").score == 0
         tampered = gb.find_submission(ASSIGNMENT, "patches_numpy")
@@ -259,6 +264,15 @@ def test_feedback_and_report_keep_hidden_tests_secret(graded):
     out = grading.report(workdir, [ASSIGNMENT])
     text = out.read_text()
     assert "data:image/png;base64" in text and "test_mlp" in text and "not implemented yet" in text
+
+
+def test_a_relative_sqlite_url_means_from_where_it_was_typed(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert grading.db_url_for("anywhere", "sqlite:///grades/class.db") == f"sqlite:///{tmp_path}/grades/class.db"
+    assert grading.db_url_for("anywhere", "sqlite:////abs/x.db") == "sqlite:////abs/x.db"
+    assert grading.absolute_sqlite("sqlite:///:memory:") == "sqlite:///:memory:"
+    assert grading.absolute_sqlite("postgresql://u@h/db") == "postgresql://u@h/db"
+    assert grading.course_id() == "dlkit-training"
 
 
 def test_tampering_detector_leaves_honest_code_alone():
