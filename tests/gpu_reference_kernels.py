@@ -26,7 +26,7 @@ def row_max_kernel(X, out):
 @cuda.jit
 def row_sum_kernel(X, out):
     for i in range(cuda.grid(1), X.shape[0], cuda.gridsize(1)):
-        s = 0.0
+        s = X.dtype.type(0)                     # not 0.0: that is a float64 in Numba
         for j in range(X.shape[1]):
             s += X[i, j]
         out[i] = s
@@ -39,10 +39,11 @@ def tiled_matmul_kernel(A, B, C):
     sB = cuda.shared.array((TILE, TILE), float32)
     tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
     i, j = cuda.blockIdx.y * TILE + ty, cuda.blockIdx.x * TILE + tx
-    acc = 0.0
+    zero = C.dtype.type(0)
+    acc = zero
     for k0 in range(0, A.shape[1], TILE):
-        sA[ty, tx] = A[i, k0 + tx] if i < A.shape[0] and k0 + tx < A.shape[1] else 0.0
-        sB[ty, tx] = B[k0 + ty, j] if k0 + ty < B.shape[0] and j < B.shape[1] else 0.0
+        sA[ty, tx] = A[i, k0 + tx] if i < A.shape[0] and k0 + tx < A.shape[1] else zero
+        sB[ty, tx] = B[k0 + ty, j] if k0 + ty < B.shape[0] and j < B.shape[1] else zero
         cuda.syncthreads()
         for k in range(TILE):
             acc += sA[ty, k] * sB[k, tx]

@@ -21,12 +21,12 @@ BUGS = [
     dict(cell="softmax", old="out[i, j] = math.exp(X[i, j] - m) / total", new="out[i, j] = math.exp(X[i, j] - m)",
          fails={"test_softmax"}, says="do not sum to 1"),
     # Part 4: unguarded tile loads, a missing barrier, edge threads that leave before the barriers
-    dict(cell="matmul", old="sA[ty, tx] = A[i, k0 + tx] if i < M and k0 + tx < K else 0.0",
+    dict(cell="matmul", old="sA[ty, tx] = A[i, k0 + tx] if i < M and k0 + tx < K else zero",
          new="sA[ty, tx] = A[i, k0 + tx]", fails={"test_matmul"}, says="past the end of an array"),
     dict(cell="matmul",
          old="        cuda.syncthreads()                          # everyone is done with them: the next step may overwrite\n",
          new="", fails={"test_matmul"}, says="two barriers per step"),
-    dict(cell="matmul", old="    acc = 0.0\n", new="    if i >= M or j >= N:\n        return\n    acc = 0.0\n",
+    dict(cell="matmul", old="    acc = zero\n", new="    if i >= M or j >= N:\n        return\n    acc = zero\n",
          fails={"test_matmul"}, says="reach every syncthreads"),
     # Part 5: the clock stopped before the GPU finished; the clock started while the warm-up still ran
     dict(cell="time_gpu",
