@@ -60,6 +60,22 @@ def test_register_blocked_matmul(blocking, trans_a, trans_b, dtype, rng):
                                    atol=1e-5 if dtype == np.float32 else 1e-12)
 
 
+@pytest.mark.parametrize("blocking", [(128, 128, 8, 8, 8), (64, 64, 16, 4, 4)])
+@pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True)])
+def test_the_gpu_blockings_themselves(blocking, trans_a, trans_b, rng):
+    """The configurations matmul() uses on a GPU (256 threads a block), on one small odd product: the simulator
+    can afford a single block of them."""
+    bm, bn, bk, tm, tn = blocking
+    m, k, n = 9, 13, 11
+    A = rng.normal(size=(k, m) if trans_a else (m, k)).astype(np.float32)
+    B = rng.normal(size=(n, k) if trans_b else (k, n)).astype(np.float32)
+    C = cuda.device_array((m, n), np.float32)
+    K.blocked_matmul_kernel("<f4", trans_a, trans_b, *blocking)[1, (bm // tm) * (bn // tn)](
+        cuda.to_device(A), cuda.to_device(B), C)
+    np.testing.assert_allclose(C.copy_to_host(), (A.T if trans_a else A) @ (B.T if trans_b else B), rtol=1e-5,
+                               atol=1e-5)
+
+
 @pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True)])
 def test_plain_tiled_matmul(trans_a, trans_b, rng):
     m, k, n = 9, 7, 6
@@ -275,7 +291,7 @@ def test_gpu_fit_matches_the_cpu_backend(on_cuda):
 
 
 @pytest.mark.gpu
-@pytest.mark.parametrize("n", [256, 1000, 1024])
+@pytest.mark.parametrize("n", [256, 1000, 1024, 2048])          # plain tiled, 64 x 64 and 128 x 128 blocking
 def test_gpu_tiled_matmul_against_torch(n, rng):
     import torch
 
@@ -283,6 +299,26 @@ def test_gpu_tiled_matmul_against_torch(n, rng):
     C = cuda.device_array((n, n), np.float32)
     K.matmul(cuda.to_device(A), cuda.to_device(B), C)
     expected = (torch.tensor(A, device="cuda") @ torch.tensor(B, device="cuda")).cpu().numpy()
+    np.testing.assert_allclose(C.copy_to_host(), expected, rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("blocking", [(128, 128, 8, 8, 8), (64, 64, 16, 4, 4)])
+@pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True)])
+def test_gpu_register_blocked_kernels_against_torch(blocking, trans_a, trans_b, rng):
+    """The GPU configurations at odd sizes, every transpose training uses, each kernel launched directly (so
+    both run whatever size matmul() would pick) with a grid smaller than the tile count (grid-stride)."""
+    import torch
+
+    m, k, n = 1000, 777, 1029
+    A = rng.normal(size=(k, m) if trans_a else (m, k)).astype(np.float32)
+    B = rng.normal(size=(n, k) if trans_b else (k, n)).astype(np.float32)
+    C = cuda.device_array((m, n), np.float32)
+    bm, bn, bk, tm, tn = blocking
+    K.blocked_matmul_kernel("<f4", trans_a, trans_b, *blocking)[40, (bm // tm) * (bn // tn)](
+        cuda.to_device(A), cuda.to_device(B), C)
+    At, Bt = torch.tensor(A, device="cuda"), torch.tensor(B, device="cuda")
+    expected = ((At.T if trans_a else At) @ (Bt.T if trans_b else Bt)).cpu().numpy()
     np.testing.assert_allclose(C.copy_to_host(), expected, rtol=1e-3, atol=1e-3)
 
 
