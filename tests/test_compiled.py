@@ -168,9 +168,10 @@ FUSED_SIGNATURE = ("int64[:, ::1], int64[:, ::1], int64[::1], int64[::1], {t}[::
 
 
 def test_the_fused_epoch_kernels_dense_loops_are_lean():
-    """The one-block epoch kernel (small nets) multiplies with plain loops over global memory. Walking unsigned
-    offsets keeps each loop at a few instructions per multiply-add (it was 35-40 with recomputed, signed,
-    wrapped-around indices), and the products accumulate in float32."""
+    """The one-block epoch kernel (small nets) multiplies with plain loops over global memory. Keeping R = 4 sums
+    a thread in registers and walking unsigned offsets makes the product loops a few instructions per
+    multiply-add (they were 35-40 with recomputed, signed, wrapped-around indices and one sum a thread), in
+    float32."""
     from dlkit.kernels import cuda_fused as F
 
     try:
@@ -180,9 +181,11 @@ def test_the_fused_epoch_kernels_dense_loops_are_lean():
     if report.loops is None:
         pytest.skip("ptxas or nvdisasm not found: " + ", ".join(report.missing))
     assert report.spill_bytes == 0, str(report)
-    # the product loops: float32 multiply-adds or adds and nothing else floating point
-    dense = [ops for ops in report.loops if set(ops) & compiled.FLOATING <= {"FFMA", "FADD"}]
-    assert len(dense) >= 4, report.loops                  # forward, dW, db, dX
-    for ops in dense:
-        flops = ops.get("FFMA", 0) + ops.get("FADD", 0)
-        assert sum(ops.values()) <= 14 * flops, ops
+    floating = [(ops, set(ops) & compiled.FLOATING) for ops in report.loops]
+    products = [ops for ops, kinds in floating if kinds == {"FFMA"}]           # forward, dW, dX
+    sums = [ops for ops, kinds in floating if kinds == {"FADD"}]               # db
+    assert len(products) >= 3 and sums, report.loops
+    for ops in products:
+        assert sum(ops.values()) <= 6 * ops["FFMA"], ops
+    for ops in sums:
+        assert sum(ops.values()) <= 14 * ops["FADD"], ops

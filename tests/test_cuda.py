@@ -228,6 +228,21 @@ def test_fit_matches_the_numpy_reference(on_cuda, cuda_path, dtype, tol):
     assert hist.iterations == ref_hist.iterations == [2, 4]
 
 
+def test_deeper_odd_net_matches_the_numpy_reference(on_cuda, cuda_path):
+    """Widths and batches that are multiples of nothing (the fused path computes 4 rows a thread and must drop
+    the rows past the batch and the columns past the width), three layers so every backward product runs."""
+    X, y = dk.data.spirals(n_samples=25, seed=1)                 # batches of 11, 11 and 3
+    X = np.hstack([X, X[:, :1] ** 2])                            # 3 input features
+    kw = dict(optimizer="sgd", lr=0.1, epochs=2, batch_size=11, l1=1e-3, verbose=False, seed=2)
+    model = dk.MLP([3, 5, 7, 2], activation="tanh", dtype="float64", seed=0)
+    hist = dk.fit(model, X, y, **kw)
+    dk.set_backend("numpy")
+    ref = dk.MLP([3, 5, 7, 2], activation="tanh", dtype="float64", seed=0)
+    ref_hist = dk.fit(ref, X, y, **kw)
+    np.testing.assert_allclose(model.theta, ref.theta, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(hist.step_loss, ref_hist.step_loss, rtol=1e-10)
+
+
 def test_divergence_is_detected_on_the_device(on_cuda, cuda_path):
     X, y = dk.data.regression_1d("linear", n_samples=8, seed=0)
     model = dk.MLP([1, 4, 1], activation="relu", seed=0)

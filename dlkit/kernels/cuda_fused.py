@@ -20,9 +20,12 @@ from .layout import (ACT, B_OFF, BATCH, BETA_OFF, BN_EPS, BN_MOMENTUM, CLIP, D_I
 
 
 MAX_WIDTH = 256
+R = 4                 # rows (outputs) per thread in the dense loops: each weight loaded feeds R multiply-adds
 ONE = U(1)
-# The dense loops walk unsigned offsets: with signed ones Numba adds a negative-index wrap-around to every load,
-# and recomputing ``base + i * d + k`` each time made the inner loops ~40 instructions per multiply-add (sm_90).
+# The dense loops keep R sums in registers and walk unsigned offsets: with signed ones Numba adds a
+# negative-index wrap-around to every load, and recomputing ``base + i * d + k`` each time made the inner loops
+# ~40 instructions per multiply-add (sm_90). A thread's last group of R rows may reach past the batch: the
+# workspace has its rows padded to a multiple of R (and R spare values at the end), and those sums are dropped.
 H_OFF, Z_OFF, ZHAT_OFF, M_OFF, INV_OFF = range(5)          # columns of the workspace table
 # ic: the run's integers
 N_STEPS, N_BATCH, N_TOTAL, I_LOSS, I_OPT, I_SEED, I_STEP0, I_UPDATE, I_FROZEN = range(9)
@@ -35,7 +38,9 @@ def fits(layout, batch_size):
 
 def workspace_table(layout, rows, n_targets):
     """Offsets into one flat workspace: per layer H (inputs/outputs), Z, Zhat, M (rows x width), inverse
-    std (width); then two gradient buffers and the batch's targets. Returns (table (L+1, 5), grads, T, size)."""
+    std (width); then two gradient buffers and the batch's targets. Returns (table (L+1, 5), grads, T, size).
+    Rows are padded to a multiple of R (see the dense loops)."""
+    rows = -(-rows // R) * R
     n_layers = len(layout)
     table = np.zeros((n_layers + 1, 5), dtype=np.int64)
     offset = rows * int(layout[0, D_IN])                      # H_0, the gathered batch, starts at 0
@@ -49,7 +54,7 @@ def workspace_table(layout, rows, n_targets):
     widest = int(layout[:, [D_IN, D_OUT]].max())
     grads = (offset, offset + rows * widest)
     targets = offset + 2 * rows * widest
-    return table, grads, targets, targets + rows * n_targets
+    return table, grads, targets, targets + rows * n_targets + R
 
 
 @cuda.jit(device=True)
@@ -58,15 +63,22 @@ def _forward_layer(layout, k, table, theta, buffers, hyper, ws, n, seed, step, u
     d, h = layout[k, D_IN], layout[k, D_OUT]
     w0, b0 = layout[k, W_OFF], layout[k, B_OFF]
     hin, z, out = table[k, H_OFF], table[k, Z_OFF], table[k + 1, H_OFF]
-    for idx in range(tid, n * h, nth):                         # z = h_in @ W + b, (n, D) @ (D, H)
-        i, j = idx // h, idx % h
-        acc = theta[b0 + j]
-        pa, pw = U(hin + i * d), U(w0 + j)                    # walk row i of h_in and column j of W
+    groups = (n + R - 1) // R
+    for idx in range(tid, groups * h, nth):                    # z = h_in @ W + b, (n, D) @ (D, H)
+        q, j = idx // h, idx % h                               # rows q*R .. q*R + R-1, column j
+        acc = cuda.local.array(R, ws.dtype)
+        for r in range(R):
+            acc[r] = theta[b0 + j]
+        pa, pw = U(hin + q * R * d), U(w0 + j)                # walk those rows of h_in and column j of W
         for _ in range(d):
-            acc += ws[pa] * theta[pw]
+            w = theta[pw]
+            for r in range(R):
+                acc[r] += ws[pa + U(r * d)] * w
             pa += ONE
             pw += U(h)
-        ws[z + idx] = acc
+        for r in range(R):
+            if q * R + r < n:
+                ws[z + (q * R + r) * h + j] = acc[r]
     cuda.syncthreads()
     if layout[k, G_OFF] >= 0:                                  # batch norm, one thread per column
         g0, be0, r0 = layout[k, G_OFF], layout[k, BETA_OFF], layout[k, RM_OFF]
@@ -133,17 +145,24 @@ def _backward_layer(layout, k, table, theta, grad, hyper, ws, n, dh):
                 ws[dh + i * h + j] = inv / n * (n * gam * ws[dh + i * h + j] - gam * sum_d
                                                 - ws[table[k, ZHAT_OFF] + i * h + j] * gam * sum_dz)
         cuda.syncthreads()
-    for idx in range(tid, d * h, nth):                         # dW = h_in^T @ dz (+ penalties)
-        r, j = idx // h, idx % h
-        acc = ws.dtype.type(0)
-        pa, pd = U(hin + r), U(dh + j)                        # walk column r of h_in and column j of dz
+    for idx in range(tid, ((d + R - 1) // R) * h, nth):        # dW = h_in^T @ dz (+ penalties)
+        q, j = idx // h, idx % h                               # rows q*R .. q*R + R-1 of dW, column j
+        acc = cuda.local.array(R, ws.dtype)
+        for r in range(R):
+            acc[r] = 0
+        pa, pd = U(hin + q * R), U(dh + j)                    # walk those columns of h_in and column j of dz
         for _ in range(n):
-            acc += ws[pa] * ws[pd]
+            g = ws[pd]
+            for r in range(R):
+                acc[r] += ws[pa + U(r)] * g
             pa += U(d)
             pd += U(h)
-        w = theta[w0 + idx]
-        sign = 1.0 if w > 0 else (-1.0 if w < 0 else 0.0)
-        grad[w0 + idx] = acc + hyper[L1] * sign + hyper[L2] * w
+        for r in range(R):
+            if q * R + r < d:
+                at = w0 + (q * R + r) * h + j
+                w = theta[at]
+                sign = 1.0 if w > 0 else (-1.0 if w < 0 else 0.0)
+                grad[at] = acc[r] + hyper[L1] * sign + hyper[L2] * w
     for j in range(tid, h, nth):                               # db = column sums of dz
         acc = ws.dtype.type(0)
         pd = U(dh + j)
@@ -158,15 +177,21 @@ def _input_gradient(layout, k, theta, ws, n, dh, dprev):
     """dprev (n, D) = dz (n, H) @ W^T."""
     tid, nth = cuda.threadIdx.x, cuda.blockDim.x
     d, h, w0 = layout[k, D_IN], layout[k, D_OUT], layout[k, W_OFF]
-    for idx in range(tid, n * d, nth):
-        i, r = idx // d, idx % d
-        acc = ws.dtype.type(0)
-        pd, pw = U(dh + i * h), U(w0 + r * h)                 # walk row i of dz and row r of W
+    for idx in range(tid, ((n + R - 1) // R) * d, nth):
+        q, c = idx // d, idx % d                               # rows q*R .. q*R + R-1 of dprev, column c
+        acc = cuda.local.array(R, ws.dtype)
+        for r in range(R):
+            acc[r] = 0
+        pd, pw = U(dh + q * R * h), U(w0 + c * h)             # walk those rows of dz and row c of W
         for _ in range(h):
-            acc += ws[pd] * theta[pw]
+            w = theta[pw]
+            for r in range(R):
+                acc[r] += ws[pd + U(r * h)] * w
             pd += ONE
             pw += ONE
-        ws[dprev + idx] = acc
+        for r in range(R):
+            if q * R + r < n:
+                ws[dprev + (q * R + r) * d + c] = acc[r]
 
 
 @cuda.jit
