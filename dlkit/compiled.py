@@ -76,7 +76,7 @@ def inspect_kernel(kernel, *example_args, signature=None, cc=None, timeout=300):
 
     The kernel is rebuilt in a fresh process: a kernel made by one of dlkit's kernel factories from its recipe,
     one defined in a module by importing it, one defined in a notebook from its source (with the notebook's
-    simple constants — ints, floats, strings, booleans — and Numba types it uses)."""
+    simple constants — ints, floats, strings, booleans — the Numba types and the device functions it uses)."""
     return inspect_kernels([(kernel, _signature(example_args, signature))], cc=cc, timeout=timeout)[0]
 
 
@@ -138,22 +138,31 @@ def _recipe(kernel):
         return {"name": f"{recipe[1]}{tuple(recipe[2])}", "factory": recipe}
     if func.__module__ not in ("__main__", None) and "<locals>" not in func.__qualname__:
         return {"name": func.__name__, "module": func.__module__, "attr": func.__qualname__}
-    return {"name": func.__name__, "source": textwrap.dedent(inspect.getsource(func)),
-            "constants": _constants(func)}
+    constants, helpers = _notebook_parts(func, set())
+    return {"name": func.__name__, "source": textwrap.dedent(inspect.getsource(func)), "constants": constants,
+            "helpers": helpers}
 
 
-def _constants(func):
-    """The simple global values a notebook kernel uses: {name: value} or {name: "numba:<type name>"}."""
+def _notebook_parts(func, seen):
+    """What a notebook kernel needs besides its own source: the simple global values it uses ({name: value},
+    or "numba:<type>" for a Numba type) and the sources of the device functions it calls, callees first."""
     from numba.core import types
 
-    found = {}
+    constants, helpers = {}, []
     for name in func.__code__.co_names:
         value = func.__globals__.get(name)
+        inner = getattr(value, "py_func", None) or (getattr(value, "fn", None)
+                                                    if type(value).__name__ == "FakeCUDAKernel" else None)
         if isinstance(value, (bool, int, float, str)):
-            found[name] = value
+            constants[name] = value
         elif isinstance(value, types.Type):
-            found[name] = "numba:" + str(value)
-    return found
+            constants[name] = "numba:" + str(value)
+        elif inner is not None and name not in seen:
+            seen.add(name)
+            more, deeper = _notebook_parts(inner, seen)
+            constants.update(more)
+            helpers += deeper + [textwrap.dedent(inspect.getsource(inner))]
+    return constants, helpers
 
 
 # ---- the child side: compile, assemble, disassemble ----------------------------------------------------
@@ -176,7 +185,8 @@ def _rebuild(spec):
     for name, value in spec["constants"].items():
         is_type = isinstance(value, str) and value.startswith("numba:")
         namespace[name] = getattr(numba, value[6:]) if is_type else value
-    exec(compile(spec["source"], f"<kernel {spec['name']}>", "exec"), namespace)
+    for source in spec["helpers"] + [spec["source"]]:
+        exec(compile(source, f"<kernel {spec['name']}>", "exec"), namespace)
     return namespace[spec["name"]].py_func
 
 

@@ -137,10 +137,14 @@ def test_a_float_literal_accumulator_is_float64_and_a_typed_zero_is_not(tmp_path
                     s += X[i, j]
                 out[i] = s
 
+        @cuda.jit(device=True)
+        def typed_zero(X):
+            return X.dtype.type(0)
+
         @cuda.jit
-        def row_sum_typed(X, out):
+        def row_sum_typed(X, out):                  # calls a device function of the notebook's own
             for i in range(cuda.grid(1), X.shape[0], cuda.gridsize(1)):
-                s = X.dtype.type(0)
+                s = typed_zero(X)
                 for j in range(WIDTH):
                     s += X[i, j]
                 out[i] = s
