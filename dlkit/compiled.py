@@ -86,8 +86,11 @@ def inspect_kernels(kernels, cc=None, timeout=600):
     jobs = [{"kernel": _recipe(kernel), "signature": signature, "cc": list(cc) if cc else None}
             for kernel, signature in kernels]
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
-    run = subprocess.run([sys.executable, "-m", "dlkit.compiled"], input=json.dumps(jobs), capture_output=True,
-                         text=True, env=env, timeout=timeout)
+    try:
+        run = subprocess.run([sys.executable, "-m", "dlkit.compiled"], input=json.dumps(jobs), capture_output=True,
+                             text=True, env=env, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"compiling took more than {timeout} s and was stopped") from None
     if run.returncode != 0:
         last = (run.stderr.strip().splitlines() or ["(no message)"])[-1]
         raise RuntimeError(f"compiling {', '.join(job['kernel']['name'] for job in jobs)} failed: {last}"
