@@ -419,3 +419,26 @@ def test_dlkit_silences_numbas_small_grid_warning_only_inside_its_own_launches()
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.split() == ["0", "1"]
+
+
+def test_the_first_gpu_training_says_it_is_compiling(monkeypatch, capsys):
+    """On a GPU the first fit of a process JIT-compiles the kernels (seconds): the student is told, once."""
+    from dlkit.kernels import host
+
+    class SlowCompile:                       # a timer that fires at once: the call always "takes over a second"
+        def __init__(self, seconds, notice):
+            self.notice = notice
+
+        def start(self):
+            self.notice()
+
+        def cancel(self):
+            pass
+
+    monkeypatch.setattr(K, "SIMULATOR", False)
+    monkeypatch.setattr(K, "_COMPILED", [])
+    monkeypatch.setattr(host.threading, "Timer", SlowCompile)
+    monkeypatch.setattr(K.CudaRun, "_train_steps", lambda self, order, record: 3)
+    run = K.CudaRun.__new__(K.CudaRun)
+    assert run.train_steps(None, None) == 3 and run.train_steps(None, None) == 3
+    assert capsys.readouterr().out.count("compiling dlkit's CUDA kernels for this GPU") == 1

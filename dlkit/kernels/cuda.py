@@ -528,6 +528,9 @@ def train_steps(layout, theta, grad, state, buffers, hyper, iconf, X, T, order, 
     return steps
 
 
+_COMPILED = []        # non-empty once a CudaRun has trained in this process (its kernels are compiled)
+
+
 class CudaRun:
     """A training run whose parameters, optimizer state, statistics and data live on the GPU."""
 
@@ -563,10 +566,19 @@ class CudaRun:
     def state_host(self):
         return self.state.copy_to_host()
 
-    @_quiet
     def train_steps(self, order, record):
         """Steps over ``order`` (host int array); record (steps, 2) filled on the device, read back every
-        CHECK_EVERY steps. Returns the number of steps with a finite loss before the first non-finite one."""
+        CHECK_EVERY steps. Returns the number of steps with a finite loss before the first non-finite one.
+        The first call of a process compiles the kernels, with a notice if that takes over a second."""
+        if _COMPILED or SIMULATOR:                      # the simulator compiles nothing: it is slow throughout
+            return self._train_steps(order, record)
+        _COMPILED.append(True)
+        from .host import GPU_NOTICE, with_compile_notice
+
+        return with_compile_notice(lambda: self._train_steps(order, record), GPU_NOTICE)
+
+    @_quiet
+    def _train_steps(self, order, record):
         if self.fused:
             return _fused().run_epoch(self, order, record)
         iconf = self.iconf

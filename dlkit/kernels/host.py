@@ -62,10 +62,13 @@ def single_threaded_blas():
     return _BLAS[0].limit(limits=1, user_api="blas")
 
 
-def with_compile_notice(call):
+CPU_NOTICE = "compiling dlkit's kernels (first use only; cached on disk for next time)..."
+GPU_NOTICE = "compiling dlkit's CUDA kernels for this GPU (first use in this session: several seconds)..."
+
+
+def with_compile_notice(call, message=CPU_NOTICE):
     """Run ``call()``; if it takes over a second (a cold JIT compile), say so while the student waits."""
-    timer = threading.Timer(1.0, lambda: print(
-        "compiling dlkit's kernels (first use only; cached on disk for next time)...", flush=True))
+    timer = threading.Timer(1.0, lambda: print(message, flush=True))
     timer.start()
     try:
         return call()
