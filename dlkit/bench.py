@@ -148,7 +148,7 @@ def compiled_kernels():
     kernels = {"naive": K.matmul_naive, "tiled 16x16": K.tiled_matmul_kernel("<f4", False, False, 16),
                "blocked 64x64, 4x4/thread": K.blocked_matmul_kernel("<f4", False, False, 64, 64, 16, 4, 4),
                "blocked 128x128, 8x8/thread": K.blocked_matmul_kernel("<f4", False, False, 128, 128, 8, 8, 8)}
-    signature = "float32[:, :], float32[:, :], float32[:, :]"
+    signature = "float32[:, ::1], float32[:, ::1], float32[:, ::1]"      # C-contiguous, as launched
     try:
         reports = compiled.inspect_kernels([(k, signature) for k in kernels.values()], cc=(9, 0))
     except RuntimeError as err:

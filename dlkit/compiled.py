@@ -82,8 +82,10 @@ def inspect_kernel(kernel, *example_args, signature=None, cc=None, timeout=300):
 
 def inspect_kernels(kernels, cc=None, timeout=600):
     """Several reports from one compiler process (each compile then costs about a second, not the start-up
-    of a new process): ``kernels`` is a list of (kernel, signature string) pairs."""
-    jobs = [{"kernel": _recipe(kernel), "signature": signature, "cc": list(cc) if cc else None}
+    of a new process): ``kernels`` is a list of (kernel, signature) pairs, the signature a string or a tuple of
+    example arguments."""
+    jobs = [{"kernel": _recipe(kernel), "cc": list(cc) if cc else None,
+             "signature": signature if isinstance(signature, str) else _signature(tuple(signature), None)}
             for kernel, signature in kernels]
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
     try:
@@ -126,9 +128,19 @@ def _numba_type(value):
         return "float64"
     if isinstance(value, np.generic):
         return np.dtype(type(value)).name
-    if hasattr(value, "dtype") and hasattr(value, "ndim"):
-        return f"{np.dtype(value.dtype).name}[{', '.join([':'] * value.ndim)}]"
+    if hasattr(value, "dtype") and hasattr(value, "ndim"):                # a host or device array
+        dims = [":"] * value.ndim
+        if value.ndim and _c_contiguous(value):
+            dims[-1] = "::1"                                               # what a launch with it compiles for
+        return f"{np.dtype(value.dtype).name}[{', '.join(dims)}]"
     raise TypeError(f"cannot tell the Numba type of a {type(value).__name__}: pass signature= instead")
+
+
+def _c_contiguous(array):
+    flags = getattr(array, "flags", None)
+    if flags is None:
+        return False
+    return bool(flags["C_CONTIGUOUS"] if isinstance(flags, dict) else flags.c_contiguous)
 
 
 def _recipe(kernel):

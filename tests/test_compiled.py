@@ -67,8 +67,9 @@ def test_report_reads_well_and_flags_float64():
 
 
 def test_argument_types_and_a_clear_error_without_them():
-    assert compiled._signature((np.zeros((2, 3), np.float32), 1.5, 2, True), None) == \
-        "float32[:, :], float64, int64, boolean"
+    A = np.zeros((2, 3), np.float32)
+    assert compiled._signature((A, A[:, ::2], 1.5, 2, True), None) == \
+        "float32[:, ::1], float32[:, :], float64, int64, boolean"        # contiguous: what a launch compiles
     with pytest.raises(ValueError, match="argument types"):
         compiled.inspect_kernel(object())
     with pytest.raises(TypeError, match="cuda.jit kernel"):
@@ -77,7 +78,7 @@ def test_argument_types_and_a_clear_error_without_them():
 
 # ---- real compiles -------------------------------------------------------------------------------------
 
-MAT = "float32[:, :], float32[:, :], float32[:, :]"
+MAT = "float32[:, ::1], float32[:, ::1], float32[:, ::1]"          # C-contiguous, as training launches them
 
 
 @pytest.fixture(scope="module")
