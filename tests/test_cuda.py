@@ -410,8 +410,8 @@ def test_dlkit_silences_numbas_small_grid_warning_only_inside_its_own_launches()
     """On a GPU, Numba warns about every small grid; dlkit's one-block epochs are small on purpose. The warning
     is off inside dlkit's entry points and back on for the user's kernels (checked with the real numba.cuda)."""
     code = ("import os; os.environ.pop('NUMBA_ENABLE_CUDASIM', None)\n"
-            "from numba.cuda.core import config\n"
             "from dlkit.kernels import cuda as K\n"
+            "config = K.numba_config()\n"
             "assert not K.SIMULATOR\n"
             "with K.quiet_small_grids():\n"
             "    inside = config.CUDA_LOW_OCCUPANCY_WARNINGS\n"

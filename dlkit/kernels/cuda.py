@@ -53,14 +53,22 @@ def quiet_small_grids():
     if SIMULATOR:
         yield
         return
-    from numba.cuda.core import config
-
+    config = numba_config()
     before = config.CUDA_LOW_OCCUPANCY_WARNINGS
     config.CUDA_LOW_OCCUPANCY_WARNINGS = 0
     try:
         yield
     finally:
         config.CUDA_LOW_OCCUPANCY_WARNINGS = before
+
+
+def numba_config():
+    """The configuration module the CUDA dispatcher reads (numba-cuda's own since 0.2x, numba's before)."""
+    try:
+        from numba.cuda.core import config
+    except ImportError:
+        from numba.core import config
+    return config
 
 
 def _quiet(fn):
