@@ -98,6 +98,28 @@ FUNCTIONS = {"mse": mse, "mae": mae, "huber": huber, "binary_cross_entropy": bin
              "cross_entropy": cross_entropy, "hinge": hinge}
 
 
+def predict_classes(y_hat):
+    """The class a classifier predicts from its outputs: y_hat (N, C) -> (N,) int64, the argmax of the C
+    logits, or 1 where a single logit (C = 1) is > 0. Module 02.
+
+    The same rule one example at a time is :func:`row_class`, which the compiled backends use."""
+    y_hat = np.asarray(y_hat)
+    return (y_hat[:, 0] > 0).astype(np.int64) if y_hat.shape[1] == 1 else y_hat.argmax(axis=1)
+
+
+def probabilities(logits):
+    """Class probabilities (N, C) from a classifier's outputs, in float64: the softmax of (N, C) logits, or,
+    for one logit per example ((N,) or (N, 1)), its sigmoid p as the two columns [1 - p, p]. Module 03."""
+    z = np.asarray(logits, dtype=np.float64)
+    if z.ndim not in (1, 2):
+        raise ValueError(f"logits must be (N,) or (N, C), got shape {z.shape}")
+    if z.ndim == 1 or z.shape[1] == 1:
+        p = sigmoid(z.reshape(-1))
+        return np.column_stack([1 - p, p])
+    with np.errstate(invalid="ignore", over="ignore"):      # a diverged model's inf logits give nan, not noise
+        return softmax(z)
+
+
 def loss_and_grad(name: str, y_hat, y):
     """Batch-mean loss and its gradient w.r.t. the outputs: (N, C), targets -> (scalar, (N, C))."""
     name = check_choice("loss", name, NAMES)
@@ -169,3 +191,14 @@ def row_loss(out, t, kind, dout):
             dout[j] = (HUBER_DELTA if e > 0 else -HUBER_DELTA) / c
     return loss / c
 
+
+def row_class(out):
+    """The class :func:`predict_classes` predicts for one example's outputs out (C,): argmax, or logit > 0."""
+    c = out.shape[0]
+    if c == 1:
+        return 1 if out[0] > 0 else 0
+    best = 0
+    for j in range(1, c):
+        if out[j] > out[best]:
+            best = j
+    return best

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .losses import predict_classes
 from .validation import check_array, check_choice, check_labels, check_number, check_probability
 
 __all__ = [
@@ -29,9 +30,7 @@ def _predicted_labels(y_pred):
     arr = check_array("y_pred", y_pred, ndim=(1, 2))
     if arr.ndim == 1:
         return check_labels("y_pred", arr), None
-    if arr.shape[1] == 1:
-        return (arr[:, 0] > 0).astype(np.int64), 2     # one logit: the binary convention of MLP.predict
-    return arr.argmax(axis=1).astype(np.int64), arr.shape[1]
+    return predict_classes(arr).astype(np.int64), max(arr.shape[1], 2)     # one logit: two classes
 
 
 def _check_pair(y_true, y_pred):

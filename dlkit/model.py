@@ -134,8 +134,12 @@ class MLP:
 
     def predict(self, X):
         """Class predictions (N,) int: argmax of the logits, or logit > 0 for a single output."""
-        out = self.forward(X)
-        return (out[:, 0] > 0).astype(np.int64) if out.shape[1] == 1 else out.argmax(axis=1)
+        return losses.predict_classes(self.forward(X))
+
+    def predict_proba(self, X):
+        """Class probabilities (N, C) float64: softmax of the logits, or [1 - p, p] with p the sigmoid of a
+        single logit (see :func:`dlkit.losses.probabilities`)."""
+        return losses.probabilities(self.forward(X))
 
     def loss_and_grads(self, X, y, loss="cross_entropy", l1=0.0, l2=0.0):
         """Batch-mean loss (+ L1/L2 penalty) in training mode and its gradients (same keys/shapes as params)."""

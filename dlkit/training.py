@@ -402,8 +402,7 @@ def _evaluate(model, X, T, loss_id):
     loss, _ = losses.loss_and_grad(name, out.astype(np.float64), y)
     if name not in losses.CLASSIFICATION:
         return loss, None
-    pred = (out[:, 0] > 0).astype(np.int64) if out.shape[1] == 1 else out.argmax(axis=1)
-    return loss, float(np.mean(pred == y))
+    return loss, float(np.mean(losses.predict_classes(out) == y))
 
 
 def _diverged(hist, epoch, iteration, value, lr):

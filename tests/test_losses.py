@@ -74,3 +74,30 @@ def test_mse_is_the_most_outlier_sensitive_loss():
 def test_unknown_loss_name():
     with pytest.raises(ValueError, match="unknown loss 'crossentropy'; allowed"):
         losses.loss_and_grad("crossentropy", np.zeros((2, 2)), np.zeros(2, int))
+
+
+def test_probabilities_are_softmax_rows_or_sigmoid_pairs(rng):
+    logits = rng.normal(size=(6, 4)) * 3
+    P = losses.probabilities(logits)
+    np.testing.assert_allclose(P, torch.softmax(torch.tensor(logits), dim=1).numpy(), rtol=1e-12)
+    z = rng.normal(size=6) * 3
+    p = torch.sigmoid(torch.tensor(z)).numpy()
+    for single in (z, z[:, None], z[:, None].astype(np.float32)):
+        pair = losses.probabilities(single)
+        assert pair.shape == (6, 2) and pair.dtype == np.float64
+        np.testing.assert_allclose(pair[:, 1], p, rtol=1e-6 if single.dtype == np.float32 else 1e-12)
+        np.testing.assert_allclose(pair.sum(axis=1), 1.0, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"\(N,\) or \(N, C\)"):
+        losses.probabilities(np.zeros((2, 2, 2)))
+
+
+def test_predicted_classes_in_numpy_and_one_row_at_a_time(rng):
+    outputs = np.vstack([rng.normal(size=(7, 5)), np.ones((1, 5))])   # a tie: the first maximum wins
+    expected = outputs.argmax(axis=1)
+    np.testing.assert_array_equal(losses.predict_classes(outputs), expected)
+    assert [losses.row_class(row) for row in outputs] == list(expected)
+    logit = np.array([[-1.0], [0.0], [2.0]])                          # one logit: class 1 where it is > 0
+    np.testing.assert_array_equal(losses.predict_classes(logit), [0, 0, 1])
+    assert [losses.row_class(row) for row in logit] == [0, 0, 1]
+    compiled = njit(losses.row_class)
+    assert [compiled(row) for row in outputs] == list(expected)

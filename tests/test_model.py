@@ -106,6 +106,16 @@ def test_to_torch_gives_the_same_outputs_in_float32(backend, rng):
     np.testing.assert_allclose(model.forward(X), net(torch.tensor(X)).detach().numpy(), rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("c", [1, 3])
+def test_predict_proba_and_predict_agree(c, rng):
+    model = dk.MLP([2, 8, c], activation="tanh", seed=0)
+    X = rng.normal(size=(12, 2))
+    P = model.predict_proba(X)
+    assert P.shape == (12, max(c, 2)) and P.dtype == np.float64
+    np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=1e-12)
+    np.testing.assert_array_equal(P.argmax(axis=1), model.predict(X))
+
+
 def test_params_are_views_in_the_documented_layout():
     model = dk.MLP([2, 16, 16, 2], activation="tanh", init="xavier_uniform", seed=0, dtype="float32")
     assert list(model.params) == ["W1", "b1", "W2", "b2", "W3", "b3"]

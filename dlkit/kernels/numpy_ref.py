@@ -82,8 +82,7 @@ def batch_accuracy(loss_id, out, T):
     """Fraction of correct predictions in a batch: out (N, C), T (N, Ct); 0 for regression losses."""
     if losses.NAMES[loss_id] not in losses.CLASSIFICATION:
         return 0.0
-    pred = (out[:, 0] > 0).astype(np.int64) if out.shape[1] == 1 else out.argmax(axis=1)
-    return float(np.mean(pred == T[:, 0]))
+    return float(np.mean(losses.predict_classes(out) == T[:, 0]))
 
 
 def _forward_backward(layout, theta, grad, buffers, hyper, iconf, X, T):
