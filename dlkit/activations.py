@@ -16,10 +16,10 @@ import math
 import numpy as np
 from scipy.special import erf
 
+from .packing import (ACT_ELU, ACT_GELU, ACT_LEAKY_RELU, ACT_RELU, ACT_SIGMOID, ACT_TANH, ACTIVATIONS)
 from .validation import check_choice
 
-# Integer ids: the kernels branch on these (strings do not travel into compiled code).
-NAMES = ("linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu")
+NAMES = ACTIVATIONS                                  # the kernels get the integer ids (dlkit.packing)
 ID = {name: i for i, name in enumerate(NAMES)}
 LEAKY_SLOPE = 0.01
 ELU_ALPHA = 1.0
@@ -100,6 +100,10 @@ def get(name: str):
     return FORWARD[name], DERIVATIVE[name]
 
 
+SATURATED_FRACTION = 0.05           # |f'(z)| below this share of its peak counts as the flat zone
+PEAK_DERIVATIVE = {"sigmoid": 0.25}   # max |f'|; 1 for the others
+
+
 def saturation_mask(name: str, z):
     """Boolean mask of units in the flat, learning-starved zone of an activation (|f'(z)| < 0.05 of its peak).
 
@@ -108,8 +112,8 @@ def saturation_mask(name: str, z):
     name = check_choice("activation", name, NAMES)
     if name == "linear":
         return np.zeros(np.shape(z), dtype=bool)
-    peak = {"sigmoid": 0.25, "gelu": 1.0}.get(name, 1.0)
-    return np.abs(DERIVATIVE[name](np.asarray(z, dtype=np.float64))) < 0.05 * peak
+    peak = PEAK_DERIVATIVE.get(name, 1.0)
+    return np.abs(DERIVATIVE[name](np.asarray(z, dtype=np.float64))) < SATURATED_FRACTION * peak
 
 
 # ---- scalar forms, compiled by the cpu (njit) and cuda (device function) backends --------------------------
@@ -154,33 +158,33 @@ def sigmoid_arith(z):
 
 def activate(z, kind):
     """Scalar activation ``kind`` (an id from ``ID``) at ``z``."""
-    if kind == 1:
+    if kind == ACT_SIGMOID:
         return sigmoid_arith(z)
-    if kind == 2:
+    if kind == ACT_TANH:
         return tanh_arith(z)
-    if kind == 3:
+    if kind == ACT_RELU:
         return z if z > 0 else 0.0 * z
-    if kind == 4:
+    if kind == ACT_LEAKY_RELU:
         return z if z > 0 else LEAKY_SLOPE * z
-    if kind == 5:
+    if kind == ACT_ELU:
         return z if z > 0 else ELU_ALPHA * math.expm1(z)
-    if kind == 6:
+    if kind == ACT_GELU:
         return 0.5 * z * (1.0 + math.erf(z / _SQRT2))
-    return z
+    return z                                                # ACT_LINEAR
 
 
 def activate_grad(z, h, kind):
     """Scalar derivative f'(z), given the forward value ``h = f(z)``."""
-    if kind == 1:
+    if kind == ACT_SIGMOID:
         return h * (1.0 - h)
-    if kind == 2:
+    if kind == ACT_TANH:
         return 1.0 - h * h
-    if kind == 3:
+    if kind == ACT_RELU:
         return 1.0 if z > 0 else 0.0
-    if kind == 4:
+    if kind == ACT_LEAKY_RELU:
         return 1.0 if z > 0 else LEAKY_SLOPE
-    if kind == 5:
+    if kind == ACT_ELU:
         return 1.0 if z > 0 else h + ELU_ALPHA
-    if kind == 6:
+    if kind == ACT_GELU:
         return 0.5 * (1.0 + math.erf(z / _SQRT2)) + z * _INV_SQRT_2PI * math.exp(-0.5 * z * z)
-    return 1.0
+    return 1.0                                              # ACT_LINEAR

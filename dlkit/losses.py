@@ -18,11 +18,13 @@ import math
 import numpy as np
 
 from .activations import sigmoid
+from .packing import (FIRST_CLASSIFICATION_LOSS, LOSS_BINARY_CROSS_ENTROPY, LOSS_CROSS_ENTROPY, LOSS_HINGE,
+                      LOSS_MAE, LOSS_MSE, LOSSES)
 from .validation import check_choice
 
-NAMES = ("mse", "mae", "huber", "binary_cross_entropy", "cross_entropy", "hinge")
+NAMES = LOSSES                                       # the kernels get the integer ids (dlkit.packing)
 ID = {name: i for i, name in enumerate(NAMES)}
-CLASSIFICATION = ("binary_cross_entropy", "cross_entropy", "hinge")
+CLASSIFICATION = LOSSES[FIRST_CLASSIFICATION_LOSS:]      # ("binary_cross_entropy", "cross_entropy", "hinge")
 HUBER_DELTA = 1.0
 HINGE_MARGIN = 1.0
 
@@ -137,13 +139,13 @@ def row_loss(out, t, kind, dout):
     ``t`` holds the class index in ``t[0]`` for classification losses, the C targets for regression.
     """
     c = out.shape[0]
-    if kind == 3:                                       # binary cross-entropy from one logit
+    if kind == LOSS_BINARY_CROSS_ENTROPY:               # from one logit
         z = out[0]
         e = math.exp(-abs(z))
         p = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
         dout[0] = p - t[0]
         return max(z, 0.0) - z * t[0] + math.log1p(e)
-    if kind == 4:                                       # softmax cross-entropy, log-sum-exp stable
+    if kind == LOSS_CROSS_ENTROPY:                      # softmax cross-entropy, log-sum-exp stable
         label = int(t[0])
         m = out[0]
         for j in range(1, c):
@@ -155,12 +157,12 @@ def row_loss(out, t, kind, dout):
             dout[j] = math.exp(out[j] - m) / total
         dout[label] -= 1.0
         return m + math.log(total) - out[label]
-    if kind == 5 and c == 1:                            # binary hinge, labels 0/1 -> -1/+1
+    if kind == LOSS_HINGE and c == 1:                   # binary hinge, labels 0/1 -> -1/+1
         sign = 2.0 * t[0] - 1.0
         margin = HINGE_MARGIN - sign * out[0]
         dout[0] = -sign if margin > 0 else 0.0
         return max(margin, 0.0)
-    if kind == 5:                                       # multiclass margin loss, mean over C
+    if kind == LOSS_HINGE:                              # multiclass margin loss, mean over C
         label = int(t[0])
         loss = 0.0
         active = 0.0
@@ -177,13 +179,13 @@ def row_loss(out, t, kind, dout):
     loss = 0.0                                          # elementwise regression losses, mean over C
     for j in range(c):
         e = out[j] - t[j]
-        if kind == 0:
+        if kind == LOSS_MSE:
             loss += e * e
             dout[j] = 2.0 * e / c
-        elif kind == 1:
+        elif kind == LOSS_MAE:
             loss += abs(e)
             dout[j] = (1.0 if e > 0 else (-1.0 if e < 0 else 0.0)) / c
-        elif abs(e) < HUBER_DELTA:
+        elif abs(e) < HUBER_DELTA:                      # LOSS_HUBER
             loss += 0.5 * e * e
             dout[j] = e / c
         else:
@@ -202,3 +204,8 @@ def row_class(out):
         if out[j] > out[best]:
             best = j
     return best
+
+
+def is_classification(kind):
+    """Whether loss ``kind`` (an id from ``ID``) takes class labels: the scalar form of ``CLASSIFICATION``."""
+    return kind >= FIRST_CLASSIFICATION_LOSS

@@ -13,12 +13,13 @@ import math
 
 import numpy as np
 
+from .packing import (BETA1, BETA2, EPS, LR, MOMENTUM, N_MOMENTS, N_OPTIMIZER_SLOTS, OPT_ADAGRAD, OPT_ADAMAX,
+                      OPT_ADAMW, OPT_MOMENTUM, OPT_NESTEROV, OPT_RMSPROP, OPT_SGD, OPTIMIZERS, WEIGHT_DECAY)
 from .validation import check_choice, check_number
 
-NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "adamax")
+NAMES = OPTIMIZERS                                   # the kernels get the integer ids (dlkit.packing)
 ID = {name: i for i, name in enumerate(NAMES)}
-# Slots of the hyper-parameter vector the kernels read (shared with dlkit.kernels.layout).
-LR, MOMENTUM, BETA1, BETA2, EPS, WEIGHT_DECAY = range(6)
+CLIP_EPS = 1e-6        # clipping divides by norm + CLIP_EPS, as PyTorch's clip_grad_norm_ does
 
 
 class Optimizer:
@@ -42,15 +43,17 @@ class Optimizer:
         return self.hyper["lr"]
 
     def vector(self) -> np.ndarray:
-        """The hyper-parameters packed as the kernels read them: float64 (6,)."""
+        """The hyper-parameters packed as the kernels read them: float64 (N_OPTIMIZER_SLOTS,)."""
         h = self.hyper
-        beta2 = h.get("beta2", h.get("alpha", 0.0))     # RMSprop's alpha plays Adam's beta2 role
-        return np.array([h["lr"], h.get("momentum", 0.0), h.get("beta1", 0.0), beta2, h.get("eps", 0.0),
-                         h.get("weight_decay", 0.0)], dtype=np.float64)
+        packed = np.zeros(N_OPTIMIZER_SLOTS, dtype=np.float64)
+        packed[LR], packed[MOMENTUM], packed[BETA1] = h["lr"], h.get("momentum", 0.0), h.get("beta1", 0.0)
+        packed[BETA2] = h.get("beta2", h.get("alpha", 0.0))     # RMSprop's alpha plays Adam's beta2 role
+        packed[EPS], packed[WEIGHT_DECAY] = h.get("eps", 0.0), h.get("weight_decay", 0.0)
+        return packed
 
     def init_state(self, theta):
         """State: two arrays like theta (P,) -> (2, P), zeros."""
-        self.state = np.zeros((2,) + theta.shape, dtype=theta.dtype)
+        self.state = np.zeros((N_MOMENTS,) + theta.shape, dtype=theta.dtype)
         self.t = 0
         return self.state
 
@@ -178,11 +181,16 @@ def clip_by_norm(grad, max_norm):
     norm before clipping."""
     norm = float(np.sqrt(np.sum(grad.astype(np.float64) ** 2)))
     if max_norm > 0 and norm > max_norm:
-        grad *= max_norm / (norm + 1e-6)
+        grad *= clip_factor(norm, max_norm)
     return norm
 
 
 # ---- the same updates one element at a time, compiled by the cpu and cuda backends -----------------------
+
+def clip_factor(norm, max_norm):
+    """What a gradient of L2 norm ``norm`` > ``max_norm`` is multiplied by to be clipped to ``max_norm``."""
+    return max_norm / (norm + CLIP_EPS)
+
 
 def bias_corrections(hyper, t):
     """Adam's bias corrections (1 - beta1^t, 1 - beta2^t), computed once per step, not once per weight."""
@@ -194,27 +202,27 @@ def update_flat(theta, grad, m, v, i, kind, hyper, t, corr1, corr2):
     from ``bias_corrections``."""
     g = grad[i]
     lr = hyper[LR]
-    if kind == 0:
+    if kind == OPT_SGD:
         theta[i] -= lr * g
-    elif kind == 1 or kind == 2:
+    elif kind == OPT_MOMENTUM or kind == OPT_NESTEROV:
         mu = hyper[MOMENTUM]
         m[i] = g if t == 1 else mu * m[i] + g
-        theta[i] -= lr * (g + mu * m[i] if kind == 2 else m[i])
-    elif kind == 3:
+        theta[i] -= lr * (g + mu * m[i] if kind == OPT_NESTEROV else m[i])
+    elif kind == OPT_ADAGRAD:
         m[i] += g * g
         theta[i] -= lr * g / (math.sqrt(m[i]) + hyper[EPS])
-    elif kind == 4:
+    elif kind == OPT_RMSPROP:
         alpha = hyper[BETA2]
         m[i] = alpha * m[i] + (1.0 - alpha) * g * g
         theta[i] -= lr * g / (math.sqrt(m[i]) + hyper[EPS])
-    else:
+    else:                                               # the Adam family: first moment, then its second
         b1, b2 = hyper[BETA1], hyper[BETA2]
         m[i] = b1 * m[i] + (1.0 - b1) * g
-        if kind == 7:
+        if kind == OPT_ADAMAX:
             v[i] = max(b2 * v[i], abs(g) + hyper[EPS])
             theta[i] -= lr / corr1 * m[i] / v[i]
         else:
-            if kind == 6:
+            if kind == OPT_ADAMW:
                 theta[i] *= 1.0 - lr * hyper[WEIGHT_DECAY]
             v[i] = b2 * v[i] + (1.0 - b2) * g * g
             theta[i] -= lr * (m[i] / corr1) / (math.sqrt(v[i] / corr2) + hyper[EPS])
