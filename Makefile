@@ -21,8 +21,10 @@ env: $(STAMP)
 warm: env
 	@$(PY) -m dlkit.warmup
 
+# JupyterLab at the course root with notebook 00 open, no news or update pop-ups, the URL printed; as root it
+# adds --allow-root (tools/lab.py). More options: make lab PORT=8899 LAB_ARGS="--ip=0.0.0.0 --no-browser".
 lab: warm
-	$(VENV)/bin/jupyter lab --notebook-dir=. notebooks
+	@$(PY) tools/lab.py $(if $(PORT),--port $(PORT)) -- $(LAB_ARGS)
 
 # The browser tests drive Debian's chromium (browsers cannot be downloaded here); without it they skip.
 chromium:

@@ -1,0 +1,104 @@
+"""`make lab` (tools/lab.py): the course root with notebook 00 first, no news pop-ups, the URL printed, --allow-root
+only as root, and nbgrader's instructor menus switched off per config level for a student."""
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tools import lab
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVER_WAIT = 120
+
+
+def test_the_command_opens_the_course_root_with_notebook_00(monkeypatch):
+    monkeypatch.setattr(lab, "running_as_root", lambda: False)
+    cmd = lab.lab_command(ROOT, port=8899)
+    assert f"--ServerApp.root_dir={ROOT}" in cmd and "--ServerApp.port=8899" in cmd
+    assert "--LabApp.default_url=/lab/tree/notebooks/00-orientation.ipynb" in cmd
+    assert "--LabApp.news_url=None" in cmd and "--allow-root" not in cmd
+    monkeypatch.setattr(lab, "running_as_root", lambda: True)
+    assert "--allow-root" in lab.lab_command(ROOT)
+
+
+def test_quiet_settings_and_tool_toggles_merge_into_existing_files(tmp_path):
+    settings = lab.write_quiet_settings(tmp_path)
+    assert json.loads(settings.read_text())["@jupyterlab/apputils-extension:notification"] == {
+        "fetchNews": "false", "checkForUpdates": False}
+    page, server = lab.toggle_nbgrader_tools(tmp_path, False, ["@jupyter/nbgrader:formgrader"],
+                                             ["nbgrader.server_extensions.formgrader"])
+    lab.toggle_nbgrader_tools(tmp_path, True, ["@jupyter/nbgrader:course-list"], [])
+    config = json.loads(page.read_text())
+    assert config["disabledExtensions"] == {"@jupyter/nbgrader:formgrader": True,
+                                            "@jupyter/nbgrader:course-list": False}
+    assert config["lockedExtensions"] == {"@jupyter/nbgrader:formgrader": True}
+    assert json.loads(server.read_text()) == {
+        "ServerApp": {"jpserver_extensions": {"nbgrader.server_extensions.formgrader": False}}}
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url):
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, ""
+
+
+@pytest.mark.slow
+def test_make_lab_serves_the_course_and_a_student_level_hides_the_instructor_tools(tmp_path):
+    """The launcher as `make lab` runs it, with the instructor tools turned off at the user level (the level a hub
+    writes for one account): the URL is printed, lectures and exercises are served, nbgrader's instructor plugins
+    are disabled in the page and its formgrader is gone, the assignment list and Validate stay."""
+    user = tmp_path / "jupyter-config"
+    lab.toggle_nbgrader_tools(user, False, lab.INSTRUCTOR_LAB_PLUGINS, lab.INSTRUCTOR_SERVER_EXTENSIONS)
+    port = _free_port()
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(user), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+               JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "ws"))
+    log = tmp_path / "lab.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen([sys.executable, str(ROOT / "tools" / "lab.py"), "--port", str(port), "--",
+                                   "--no-browser", "--ip=127.0.0.1"], env=env, stdout=out, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+    try:
+        deadline = time.monotonic() + SERVER_WAIT
+        while not (url := re.search(r"==> JupyterLab is running the course: (\S+)", log.read_text())):
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.3)
+        url = url.group(1)
+        assert url.startswith(f"http://") and "/lab/tree/notebooks/00-orientation.ipynb?token=" in url
+        base, token = url.split("/lab/")[0], url.split("token=")[1]
+        status, listing = _get(f"{base}/api/contents?token={token}")
+        names = {item["name"] for item in json.loads(listing)["content"]}
+        assert status == 200 and {"notebooks", "exercises"} <= names
+        status, page = _get(f"{base}/lab?token={token}")
+        config = json.loads(html.unescape(re.search(
+            r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', page, re.S).group(1)))
+        for plugin in lab.INSTRUCTOR_LAB_PLUGINS:
+            assert plugin in config["disabledExtensions"], plugin
+        assert "@jupyter/nbgrader:assignment-list" not in config["disabledExtensions"]
+        assert _get(f"{base}/formgrader?token={token}")[0] == 404
+        assert _get(f"{base}/assignments?course_id=x&token={token}")[0] == 200
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
