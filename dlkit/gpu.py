@@ -149,13 +149,15 @@ def _torch_step_time(sizes, X, y, batch_size, device, repeat):
 def step_sweep(widths, batch_size=64, backends=("numpy", "cpu", "cuda", "torch"), repeat=2, layers=2):
     """Seconds per training step of MLPs [64, width x layers, 10] for each width: the "when does the GPU win"
     curves. Returns {"width": [...], name: [seconds or None per width]} with the names of :func:`step_timings`
-    (a backend that cannot run here has None everywhere)."""
+    (a backend that cannot run here has None everywhere), and "crossover": :func:`crossover` of cuda over cpu
+    (what ``dlkit.plots.step_times`` marks)."""
     widths = [check_number("width", w, positive=True, integer=True) for w in widths]
     sweep = {"width": widths, "batch_size": batch_size}
     for width in widths:
         timings = step_timings([64] + [width] * layers + [10], batch_size, backends, repeat)
         for name, seconds in timings.items():
             sweep.setdefault(name, []).append(seconds)
+    sweep["crossover"] = crossover(sweep)
     return sweep
 
 
