@@ -10,6 +10,9 @@ Momentum theory, for ``f(w) = 1/2 sum_i lambda_i w_i^2`` and the heavy ball ``v 
 ``[[beta, lambda], [-alpha beta, 1 - alpha lambda]]``, whose eigenvalues solve ``mu^2 - (1 + beta - alpha lambda)
 mu + beta = 0``. The error shrinks by ``rate = max |mu|`` per step; it converges iff ``0 < alpha lambda <
 2 (1 + beta)`` for every lambda.
+
+What the race's charts show comes computed from here: :func:`contour_grid` (a surface's values over its
+window) and :func:`momentum_grid` (the theory over a grid of learning rates and momenta).
 """
 from __future__ import annotations
 
@@ -24,6 +27,10 @@ from .validation import check_choice, check_number
 NAMES = ("quadratic", "rosenbrock", "ravine", "saddle", "narrow_minima")
 RACERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamax")
 ADAPTIVE = ("adagrad", "rmsprop", "adam", "adamax")
+CONTOUR_RESOLUTION = 160   # points per side of a surface's contour grid
+TOLERANCE = 1e-3           # "converged": the error shrunk by this factor (the momentum map's colour)
+MAP_LR_SPAN = 4.2          # the momentum map's learning rates reach MAP_LR_SPAN / lambda_max (GD is stable to 2)
+MAP_MAX_BETA = 0.99
 
 
 @dataclass(frozen=True)
@@ -162,6 +169,15 @@ def get(name, condition=10.0):
     return {"rosenbrock": rosenbrock, "ravine": ravine, "saddle": saddle, "narrow_minima": narrow_minima}[name]()
 
 
+def contour_grid(surface, resolution=CONTOUR_RESOLUTION):
+    """The surface's gap to its minimum over its window, for contours: gx (R,), gy (R,) and
+    f - f_min (R, R) >= 0, row i at gy[i]."""
+    x0, x1, y0, y1 = surface.extent
+    gx, gy = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
+    P = np.stack(np.meshgrid(gx, gy), axis=-1)                               # (R, R, 2)
+    return gx, gy, surface.value(P) - surface.f_min
+
+
 # ---------------------------------------------------------------- the race
 
 @dataclass
@@ -256,7 +272,7 @@ def momentum_theory(eigenvalues):
     }
 
 
-def steps_to(rate, tolerance=1e-3):
+def steps_to(rate, tolerance=TOLERANCE):
     """Steps for the error to shrink by ``tolerance`` at a per-step ``rate`` (inf if it does not converge)."""
     rate = float(rate)
     if rate >= 1:
@@ -264,3 +280,40 @@ def steps_to(rate, tolerance=1e-3):
     if rate <= 0:
         return 1
     return math.ceil(math.log(tolerance) / math.log(rate))
+
+
+@dataclass(frozen=True)
+class MomentumGrid:
+    """The heavy ball's speed on a quadratic over learning rates alphas (A,) and momenta betas (B,): rate (B, A)
+    per-step contraction (>= 1: no convergence), steps (B, A) to shrink the error by TOLERANCE (NaN where it does
+    not converge; not rounded), edge (B,) the stability edge 2 (1 + beta) / lambda_max; best = (alpha*, beta*,
+    steps) the optimal pair, best_gd = (alpha, steps) the best plain gradient descent, yours = (alpha, beta,
+    steps; inf if it diverges) or None."""
+
+    alphas: np.ndarray
+    betas: np.ndarray
+    rate: np.ndarray
+    steps: np.ndarray
+    edge: np.ndarray
+    best: tuple
+    best_gd: tuple
+    yours: tuple | None = None
+
+
+def momentum_grid(eigenvalues, lr=None, beta=None, resolution=CONTOUR_RESOLUTION):
+    """:class:`MomentumGrid` of a quadratic with these Hessian eigenvalues, ``resolution`` points per side, with
+    ``yours`` at (lr, beta) when both are given: what ``dlkit.plots.momentum_map`` draws."""
+    theory = momentum_theory(eigenvalues)
+    a_max = MAP_LR_SPAN / theory["lambda_max"]
+    alphas = np.linspace(a_max / resolution, a_max, resolution)
+    betas = np.linspace(0.0, MAP_MAX_BETA, resolution)
+    A, B = np.meshgrid(alphas, betas)                                        # (B, A) each
+    rate = momentum_rate(A, B, eigenvalues)
+    with np.errstate(divide="ignore"):           # the clip keeps log(rate) finite and negative
+        steps = np.where(rate < 1, np.log(TOLERANCE) / np.log(np.clip(rate, 1e-300, 1 - 1e-16)), np.nan)
+    yours = None
+    if lr is not None and beta is not None:
+        yours = (lr, beta, steps_to(momentum_rate(lr, beta, eigenvalues)))
+    return MomentumGrid(alphas, betas, rate, steps, theory["max_lr"](betas),
+                        (theory["momentum_lr"], theory["momentum_beta"], steps_to(theory["momentum_rate"])),
+                        (theory["gd_lr"], steps_to(theory["gd_rate"])), yours)

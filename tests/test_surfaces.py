@@ -101,3 +101,27 @@ def test_steps_to():
 def test_unknown_surface_names_the_choices():
     with pytest.raises(ValueError, match="rosenbrock"):
         surfaces.get("banana")
+
+
+def test_contour_grid_is_the_gap_to_the_minimum_over_the_window():
+    s = surfaces.saddle()
+    gx, gy, gap = surfaces.contour_grid(s, resolution=30)
+    assert gx.shape == gy.shape == (30,) and gap.shape == (30, 30)
+    assert (gx[0], gx[-1], gy[0], gy[-1]) == s.extent and gap.min() >= -1e-12
+    assert gap[4, 7] == pytest.approx(s.value(np.array([gx[7], gy[4]])) - s.f_min)      # row i at gy[i]
+
+
+def test_momentum_grid_holds_the_theory_of_its_quadratic():
+    lam = (0.01, 1.0)
+    t = surfaces.momentum_theory(lam)
+    g = surfaces.momentum_grid(lam, lr=0.5, beta=0.9, resolution=25)
+    assert g.alphas.shape == g.betas.shape == g.edge.shape == (25,) and g.rate.shape == g.steps.shape == (25, 25)
+    assert g.alphas[-1] == pytest.approx(surfaces.MAP_LR_SPAN / t["lambda_max"]) and g.betas[-1] == 0.99
+    np.testing.assert_allclose(g.rate[3], surfaces.momentum_rate(g.alphas, g.betas[3], lam))
+    assert np.all(np.isnan(g.steps[g.rate >= 1])) and np.all(g.steps[g.rate < 1] > 0)
+    np.testing.assert_allclose(g.edge, t["max_lr"](g.betas))
+    assert g.best == (t["momentum_lr"], t["momentum_beta"], surfaces.steps_to(t["momentum_rate"]))
+    assert g.best_gd == (t["gd_lr"], surfaces.steps_to(t["gd_rate"]))
+    assert g.yours == (0.5, 0.9, surfaces.steps_to(surfaces.momentum_rate(0.5, 0.9, lam)))
+    assert surfaces.momentum_grid(lam, resolution=5).yours is None
+    assert surfaces.momentum_grid(lam, lr=100.0, beta=0.5, resolution=5).yours[2] == math.inf
