@@ -13,14 +13,17 @@ import dlkit as dk
 
 from .. import activations, diagnosis, plots
 from . import base
+from .controls import checkbox, choice, column, initializer, int_slider, log_slider, options_slider, range_slider
 
 INITS = ("xavier_normal", "xavier_uniform", "he_normal", "he_uniform", "lecun_normal", "normal(0.01)",
          "normal(1)")
 FAN_INS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+LAYER_WIDTH = 256          # units of the measured layer (its batch size is diagnosis.layer_response's)
+MIN_Z_RANGE = 1.0          # the z range slider keeps at least this interval: a range, not a point
 
 
 def _init(name):
-    return {"normal(1)": dk.init.normal(std=1.0)}.get(name, base.initializer(name))
+    return {"normal(1)": dk.init.normal(std=1.0)}.get(name, initializer(name))
 
 
 class ActivationExplorer(base.Lab):
@@ -33,39 +36,36 @@ class ActivationExplorer(base.Lab):
     def __init__(self, activation="tanh"):
         super().__init__()
         c = self.controls
-        c["activation"] = base.choice("activation", [n for n in activations.NAMES if n != "linear"] + ["linear"],
-                                      activation)
-        c["compare"] = base.checkbox("show the others faintly", True)
-        c["z_range"] = W.FloatRangeSlider(value=(-6.0, 6.0), min=-20.0, max=20.0, step=0.5,
-                                          continuous_update=False, description="z range", style=base._STYLE,
-                                          layout=W.Layout(width=base._WIDTH))
-        c["fan_in"] = base.options_slider("fan-in", FAN_INS, 128)
-        c["init"] = base.choice("init", INITS, "xavier_normal")
-        c["weight_scale"] = base.log_slider("weight scale", 1.0, 0.1, 10.0, step=0.1)
-        c["seed"] = base.int_slider("seed", 0, 0, 99)
-        for w in c.values():
-            w.observe(lambda _: self.run(), names="value")
-        self.layout(W.HBox([base.column("the function", c["activation"], c["compare"], c["z_range"]),
-                            base.column("a layer: z = X W, X ~ N(0, 1)", c["fan_in"], c["init"],
-                                        c["weight_scale"], c["seed"])]))
+        c["activation"] = choice("activation", [n for n in activations.NAMES if n != "linear"] + ["linear"],
+                                 activation)
+        c["compare"] = checkbox("show the others faintly", True)
+        c["z_range"] = range_slider("z range", (-6.0, 6.0), -20.0, 20.0, 0.5)
+        c["fan_in"] = options_slider("fan-in", FAN_INS, 128)
+        c["init"] = choice("init", INITS, "xavier_normal")
+        c["weight_scale"] = log_slider("weight scale", 1.0, 0.1, 10.0, step=0.1)
+        c["seed"] = int_slider("seed", 0, 0, 99)
+        self.observe(lambda _: self.run(), *c)
+        self.layout(W.HBox([column("the function", c["activation"], c["compare"], c["z_range"]),
+                            column("a layer: z = X W, X ~ N(0, 1)", c["fan_in"], c["init"], c["weight_scale"],
+                                   c["seed"])]))
         self.response = None
         self.run()
 
     def run(self):
-        """Measure the layer for the current controls and redraw (synchronous, ~0.2 s)."""
+        """Measure the layer for the current controls and redraw (synchronous: nothing trains here)."""
         if self._muted:
             return
         c = self.controls
         z_min, z_max = c["z_range"].value
-        if z_max - z_min < 1.0:
+        if z_max - z_min < MIN_Z_RANGE:
             with self.muted():
-                c["z_range"].value = (z_min, z_min + 1.0)        # a range, not a point
-        self.response = diagnosis.layer_response(c["activation"].value, fan_in=c["fan_in"].value, width=256,
+                c["z_range"].value = (z_min, z_min + MIN_Z_RANGE)
+        self.response = diagnosis.layer_response(c["activation"].value, fan_in=c["fan_in"].value, width=LAYER_WIDTH,
                                                  init=_init(c["init"].value),
                                                  weight_scale=c["weight_scale"].value, seed=c["seed"].value)
         r = self.response
-        self.say(f"a layer of 256 {c['activation'].value} units on 512 inputs: pre-activation std "
-                 f"{r['z_std']:.3g} · output mean {r['h_mean']:.3g}, std {r['h_std']:.3g} · "
+        self.say(f"a layer of {LAYER_WIDTH} {c['activation'].value} units on {r['z'].shape[0]} inputs: "
+                 f"pre-activation std {r['z_std']:.3g} · output mean {r['h_mean']:.3g}, std {r['h_std']:.3g} · "
                  f"{r['saturated']:.0f}% saturated · {r['dead']:.0f}% of units dead · mean |f′(z)| "
                  f"{r['mean_grad']:.3g} (each layer multiplies the backward gradient by about this)")
         self.redraw()
@@ -83,7 +83,7 @@ class ActivationExplorer(base.Lab):
         plots.histograms(ax_z, [("pre-activations z = x·W", r["z"], plots.BLUE),
                                 (f"outputs {name}(z)", r["h"], plots.ORANGE)],
                          "value", value_range=(-spread, spread))
-        plots.activation_zones(ax_z, name, np.linspace(-spread, spread, 801), label=False)
+        plots.activation_zones(ax_z, name, np.linspace(-spread, spread, plots.CURVE_POINTS), label=False)
         plots.title(ax_z, "one layer on a batch")
         plots.histograms(ax_g, [(f"{name}′(z)", r["dh"], plots.GREEN)], "local gradient f′(z)")
         plots.title(ax_g, "how much gradient passes each unit")

@@ -18,10 +18,12 @@ import numpy as np
 import dlkit as dk
 
 from .. import diagnosis, plots
-from . import base
+from . import base, datasets
+from .controls import choice, column, int_slider, log_slider, options_slider
 
 DATASETS = ("spirals", "moons", "digits")
 BUDGETS = {"epochs": (1, 60, 10), "optimizer steps": (50, 5000, 500)}
+HIDDEN = (32, 32)          # the swept network's hidden widths
 
 
 class BatchSizeLab(base.Lab):
@@ -35,29 +37,26 @@ class BatchSizeLab(base.Lab):
     def __init__(self, dataset="spirals", n_samples=1000, budget="epochs", amount=10, lr=0.01, seed=0):
         super().__init__()
         c = self.controls
-        c["dataset"] = base.choice("dataset", DATASETS, dataset)
-        c["n_samples"] = base.int_slider("points", n_samples, 200, 2000, 100)
-        c["budget"] = base.choice("budget", list(BUDGETS), budget)
+        c["dataset"] = choice("dataset", DATASETS, dataset)
+        c["n_samples"] = int_slider("points", n_samples, 200, 2000, 100)
+        c["budget"] = choice("budget", list(BUDGETS), budget)
         lo, hi, _ = BUDGETS[budget]
-        c["amount"] = base.int_slider("epochs", amount, lo, hi)
-        c["optimizer"] = base.choice("optimizer", ("sgd", "momentum", "adam"), "adam")
-        c["lr"] = base.log_slider("learning rate", lr, 1e-4, 1.0)
-        c["seed"] = base.int_slider("seed", seed, 0, 99)
-        c["highlight"] = base.options_slider("highlight batch", [1], 1)
-        b = self.buttons
-        b["run"] = base.button("Run sweep", "play", "success", "train once per batch size")
-        b["stop"] = base.button("Stop", "stop", "danger")
-        b["run"].on_click(lambda _: self.run(wait=False))
-        b["stop"].on_click(lambda _: self.stop())
+        c["amount"] = int_slider("epochs", amount, lo, hi)
+        c["optimizer"] = choice("optimizer", ("sgd", "momentum", "adam"), "adam")
+        c["lr"] = log_slider("learning rate", lr, 1e-4, 1.0)
+        c["seed"] = int_slider("seed", seed, 0, 99)
+        c["highlight"] = options_slider("highlight batch", [1], 1)
+        self.add_button("run", "Run sweep", lambda: self.run(wait=False), "play", "success",
+                        "train once per batch size")
+        self.add_stop_button()
         c["budget"].observe(self._on_budget, names="value")
-        for key in ("dataset", "n_samples", "seed"):
-            c[key].observe(self._on_data, names="value")
-        c["highlight"].observe(lambda _: None if self.running else self.redraw(), names="value")
+        self.observe(self._on_data, "dataset", "n_samples", "seed")
+        c["highlight"].observe(self.redraw_when_idle, names="value")
         self.layout(
-            W.HBox([base.column("data", c["dataset"], c["n_samples"], c["seed"]),
-                    base.column("budget", c["budget"], c["amount"], c["optimizer"], c["lr"]),
-                    base.column("show", c["highlight"])]),
-            W.HBox([b["run"], b["stop"]]))
+            W.HBox([column("data", c["dataset"], c["n_samples"], c["seed"]),
+                    column("budget", c["budget"], c["amount"], c["optimizer"], c["lr"]),
+                    column("show", c["highlight"])]),
+            W.HBox([self.buttons["run"], self.buttons["stop"]]))
         self.results = {}
         self._set_busy(False)
         self._on_data(None)
@@ -75,19 +74,16 @@ class BatchSizeLab(base.Lab):
             self.say("data changed: it applies to the next sweep")
             return
         c = self.controls
-        c["n_samples"].disabled = c["dataset"].value == "digits"
-        X, y = base.load_dataset(c["dataset"].value, c["n_samples"].value, base.DEFAULT_NOISE.get(
-            c["dataset"].value, 0.1), c["seed"].value)
-        X_tr, X_val, y_tr, y_val = dk.data.train_test_split(X, y, test_size=0.2, seed=c["seed"].value)
-        if c["dataset"].value == "digits":
-            X_tr, X_val = dk.data.standardize(X_tr, X_val)
-        self.data = {"X": X_tr, "y": y_tr, "X_val": X_val, "y_val": y_val, "n_classes": int(y.max()) + 1}
-        self.sizes = self.sweep_sizes(len(X_tr))
+        name = c["dataset"].value
+        c["n_samples"].disabled = name == "digits"
+        self.data = datasets.prepare(name, c["n_samples"].value, datasets.DEFAULT_NOISE[name], c["seed"].value)
+        n_train = len(self.data["X"])
+        self.sizes = self.sweep_sizes(n_train)
         with self.muted():
             c["highlight"].options = self.sizes
             c["highlight"].value = self.sizes[1]
         self.results = {}
-        self.say(f"{len(X_tr)} training examples: press Run sweep to train once per batch size {self.sizes}")
+        self.say(f"{n_train} training examples: press Run sweep to train once per batch size {self.sizes}")
         self.redraw()
 
     @staticmethod
@@ -100,7 +96,7 @@ class BatchSizeLab(base.Lab):
         c = self.controls
         if c["budget"].value == "epochs":
             return c["amount"].value
-        return max(1, round(c["amount"].value / math.ceil(len(self.data["X"]) / batch_size)))
+        return max(1, round(c["amount"].value / dk.data.num_batches(len(self.data["X"]), batch_size)))
 
     def run(self, wait=True):
         """Train once per batch size (threaded when wait=False); results appear as each run finishes."""
@@ -123,7 +119,7 @@ class BatchSizeLab(base.Lab):
         for b in self.sizes:
             if self.stopping:
                 break
-            model = dk.MLP([d["X"].shape[1], 32, 32, d["n_classes"]], activation="relu", seed=c["seed"].value)
+            model = dk.MLP([d["X"].shape[1], *HIDDEN, d["n_classes"]], activation="relu", seed=c["seed"].value)
             current.update(batch_size=b, epochs=self.epochs_for(b))
             self.results[b] = dk.fit(model, d["X"], d["y"], optimizer=c["optimizer"].value, lr=c["lr"].value,
                                      epochs=current["epochs"], batch_size=b, val=(d["X_val"], d["y_val"]),

@@ -18,12 +18,15 @@ import ipywidgets as W
 import dlkit as dk
 
 from .. import diagnosis, plots
-from . import base
+from . import base, datasets
+from .controls import (ACTIVATIONS, INITS, checkbox, choice, column, initializer, int_slider, log_slider,
+                       options_slider, speed_toggle)
 
 WIDTHS = (16, 32, 64, 128)
 BATCH_SIZES = (16, 32, 64, 128, 256)
 CLIPS = (0.0, 0.5, 1.0, 5.0)
 N_TRAIN, N_PROBE = 1000, 256
+DIGIT_PIXELS, DIGIT_CLASSES = 64, 10
 RECORDS_PER_EPOCH = 8
 
 
@@ -40,41 +43,37 @@ class GradientFlowLab(base.Lab):
                  optimizer="sgd", lr=0.05, epochs=10, seed=0, speed="watch"):
         super().__init__()
         c = self.controls
-        c["depth"] = base.int_slider("hidden layers", depth, 1, 50)
-        c["width"] = base.options_slider("width", WIDTHS, width)
-        c["activation"] = base.choice("activation", base.ACTIVATIONS[:-1], activation)
-        c["init"] = base.choice("init", base.INITS, init)
-        c["weight_scale"] = base.log_slider("weight scale", weight_scale, 0.1, 10.0, step=0.05)
-        c["batch_norm"] = base.checkbox("batch norm", batch_norm)
-        c["optimizer"] = base.choice("optimizer", ("sgd", "momentum", "adam"), optimizer)
-        c["lr"] = base.log_slider("learning rate", lr, 1e-4, 1.0)
-        c["batch_size"] = base.options_slider("batch size", BATCH_SIZES, 64)
-        c["epochs"] = base.int_slider("epochs", epochs, 1, 50)
-        c["clip_norm"] = base.options_slider("clip grad norm", CLIPS, 0.0)
-        c["seed"] = base.int_slider("seed", seed, 0, 99)
-        c["speed"] = base.speed_toggle(speed)
-        b = self.buttons
-        b["train"] = base.button("Train", "play", "success", "train from the initial weights")
-        b["stop"] = base.button("Stop", "stop", "danger")
-        b["reset"] = base.button("Reset", "undo", "", "back to the untrained network")
-        b["train"].on_click(lambda _: self.train(wait=False))
-        b["stop"].on_click(lambda _: self.stop())
-        b["reset"].on_click(lambda _: self.reset())
-        for key in ("depth", "width", "activation", "init", "weight_scale", "batch_norm", "seed"):
-            c[key].observe(self._on_network, names="value")
+        c["depth"] = int_slider("hidden layers", depth, 1, 50)
+        c["width"] = options_slider("width", WIDTHS, width)
+        c["activation"] = choice("activation", ACTIVATIONS[:-1], activation)
+        c["init"] = choice("init", INITS, init)
+        c["weight_scale"] = log_slider("weight scale", weight_scale, 0.1, 10.0, step=0.05)
+        c["batch_norm"] = checkbox("batch norm", batch_norm)
+        c["optimizer"] = choice("optimizer", ("sgd", "momentum", "adam"), optimizer)
+        c["lr"] = log_slider("learning rate", lr, 1e-4, 1.0)
+        c["batch_size"] = options_slider("batch size", BATCH_SIZES, 64)
+        c["epochs"] = int_slider("epochs", epochs, 1, 50)
+        c["clip_norm"] = options_slider("clip grad norm", CLIPS, 0.0)
+        c["seed"] = int_slider("seed", seed, 0, 99)
+        c["speed"] = speed_toggle(speed)
+        self.add_button("train", "Train", lambda: self.train(wait=False), "play", "success",
+                        "train from the initial weights")
+        self.add_stop_button()
+        self.add_button("reset", "Reset", self.reset, "undo", "", "back to the untrained network")
+        self.observe(self._on_network, "depth", "width", "activation", "init", "weight_scale", "batch_norm", "seed")
         self.diagnosis = W.HTML()
         self.diagnosis.add_class("dlkit-diagnosis")
+        b = self.buttons
         self.layout(
-            W.HBox([base.column("network", c["depth"], c["width"], c["activation"], c["init"], c["weight_scale"],
-                                c["batch_norm"]),
-                    base.column("training", c["optimizer"], c["lr"], c["batch_size"], c["epochs"], c["clip_norm"],
-                                c["seed"])]),
+            W.HBox([column("network", c["depth"], c["width"], c["activation"], c["init"], c["weight_scale"],
+                           c["batch_norm"]),
+                    column("training", c["optimizer"], c["lr"], c["batch_size"], c["epochs"], c["clip_norm"],
+                           c["seed"])]),
             W.HBox([b["train"], b["stop"], b["reset"], c["speed"]]),
             self.diagnosis)
-        X, y = dk.data.digits()
-        X_tr, X_val, y_tr, y_val = dk.data.train_test_split(X, y, test_size=0.2, seed=0)
-        X_tr, X_val = dk.data.standardize(X_tr, X_val)
-        self.X, self.y, self.X_val, self.y_val = X_tr[:N_TRAIN], y_tr[:N_TRAIN], X_val, y_val
+        # digits, standardised with the whole training set's statistics, then its first N_TRAIN examples
+        d = datasets.split(*dk.data.digits(), seed=0, standardise=True)
+        self.X, self.y, self.X_val, self.y_val = d["X"][:N_TRAIN], d["y"][:N_TRAIN], d["X_val"], d["y_val"]
         self.hist = dk.History()
         self.snap = None
         self._set_busy(False)
@@ -83,8 +82,8 @@ class GradientFlowLab(base.Lab):
     def build(self):
         """A fresh MLP for the current controls (digits: 64 inputs, 10 classes)."""
         c = self.controls
-        sizes = [64] + [c["width"].value] * c["depth"].value + [10]
-        return dk.MLP(sizes, activation=c["activation"].value, init=base.initializer(c["init"].value),
+        sizes = [DIGIT_PIXELS] + [c["width"].value] * c["depth"].value + [DIGIT_CLASSES]
+        return dk.MLP(sizes, activation=c["activation"].value, init=initializer(c["init"].value),
                       weight_scale=c["weight_scale"].value, batch_norm=c["batch_norm"].value, seed=c["seed"].value)
 
     def _on_network(self, change):
@@ -126,7 +125,7 @@ class GradientFlowLab(base.Lab):
         self.model = self.build()
         self.hist = dk.History()
         epochs, batch = c["epochs"].value, c["batch_size"].value
-        every = max(1, math.ceil(len(self.X) / batch) // RECORDS_PER_EPOCH)
+        every = max(1, dk.data.num_batches(len(self.X), batch) // RECORDS_PER_EPOCH)
 
         def frame(epoch, model, hist):
             self.hist = hist

@@ -13,21 +13,25 @@ import numpy as np
 import dlkit as dk
 
 from .. import metrics, plots
-from . import base
+from . import base, datasets
+from .controls import choice, column, float_slider, int_slider
 
 PROBLEMS = ("imbalanced moons", "three blobs", "ten digits")
+MOONS = {"n_samples": 4000, "noise": 0.25}     # before thinning the positive class to its share
+BLOBS = {"n_samples": 1200, "noise": 1.0}
+TEST_SHARE = 0.5
+HIDDEN = (32, 32)
+TRAINING = {"optimizer": "adam", "lr": 0.01, "epochs": 30, "batch_size": 32}
 
 
 def _probabilities(scores):
-    """Scores (N,) / (N, 1) logits or (N, C) outputs -> probabilities (N, C): sigmoid of a single logit,
-    the rows themselves if they already are probabilities, else softmax."""
+    """Scores (N,) / (N, 1) logits or (N, C) outputs -> probabilities (N, C): the rows themselves if they
+    already are probabilities, else what ``dlkit.losses.probabilities`` makes of logits (a sigmoid of a single
+    logit, a softmax of several)."""
     s = np.asarray(scores, dtype=np.float64)
-    if s.ndim == 1 or s.shape[1] == 1:
-        p = dk.activations.sigmoid(s.reshape(-1))
-        return np.column_stack([1 - p, p])
-    if s.min() >= 0 and np.allclose(s.sum(axis=1), 1):
+    if s.ndim == 2 and s.shape[1] > 1 and s.min() >= 0 and np.allclose(s.sum(axis=1), 1):
         return s
-    return dk.losses.softmax(s)
+    return dk.losses.probabilities(s)
 
 
 class MetricsPanel(base.Lab):
@@ -41,25 +45,21 @@ class MetricsPanel(base.Lab):
         super().__init__()
         c = self.controls
         own = y_true is not None
-        c["problem"] = base.choice("problem", PROBLEMS)
-        c["positive_share"] = base.float_slider("positive share", positive_share, 0.02, 0.5, 0.02)
-        c["seed"] = base.int_slider("seed", seed, 0, 99)
-        c["positive"] = base.choice("positive class", [1], 1)
-        c["threshold"] = base.float_slider("threshold", 0.5, 0.01, 0.99, 0.01)
-        c["average"] = base.choice("average", metrics.AVERAGES, "binary")
-        b = self.buttons
-        b["train"] = base.button("Train model", "play", "success", "train the classifier on this problem")
-        # training takes a fraction of a second here, so even the button trains synchronously
-        b["train"].on_click(lambda _: self.train())
-        for key in ("problem", "positive_share", "seed"):
-            c[key].observe(lambda _: self.train(), names="value")
-        for key in ("positive", "threshold", "average"):
-            c[key].observe(lambda _: self.update(), names="value")
-        rows = [W.HBox([base.column("the model's view", c["positive"], c["threshold"], c["average"])])]
+        c["problem"] = choice("problem", PROBLEMS)
+        c["positive_share"] = float_slider("positive share", positive_share, 0.02, 0.5, 0.02)
+        c["seed"] = int_slider("seed", seed, 0, 99)
+        c["positive"] = choice("positive class", [1], 1)
+        c["threshold"] = float_slider("threshold", 0.5, 0.01, 0.99, 0.01)
+        c["average"] = choice("average", metrics.AVERAGES, "binary")
+        # training this small model is quick, so even the button trains synchronously
+        self.add_button("train", "Train model", self.train, "play", "success", "train the classifier on this problem")
+        self.observe(lambda _: self.train(), "problem", "positive_share", "seed")
+        self.observe(lambda _: self.update(), "positive", "threshold", "average")
+        rows = [W.HBox([column("the model's view", c["positive"], c["threshold"], c["average"])])]
         if not own:
-            rows = [W.HBox([base.column("problem", c["problem"], c["positive_share"], c["seed"]),
-                            base.column("the model's view", c["positive"], c["threshold"], c["average"])]),
-                    W.HBox([b["train"]])]
+            rows = [W.HBox([column("problem", c["problem"], c["positive_share"], c["seed"]),
+                            column("the model's view", c["positive"], c["threshold"], c["average"])]),
+                    W.HBox([self.buttons["train"]])]
         self.layout(*rows)
         self._set_busy(False)
         if own:
@@ -74,20 +74,20 @@ class MetricsPanel(base.Lab):
         problem = PROBLEMS.index(c["problem"].value)
         c["positive_share"].disabled = problem != 0
         if problem == 0:
-            X, y = dk.data.moons(n_samples=4000, noise=0.25, seed=seed)
+            X, y = dk.data.moons(**MOONS, seed=seed)
             rng = np.random.default_rng(seed)
             n_pos = round(c["positive_share"].value / (1 - c["positive_share"].value) * (y == 0).sum())
             keep = np.r_[np.flatnonzero(y == 0), rng.permutation(np.flatnonzero(y == 1))[:n_pos]]
             X, y = X[keep], y[keep]
         elif problem == 1:
-            X, y = dk.data.blobs(n_samples=1200, noise=1.0, seed=seed)
+            X, y = dk.data.blobs(**BLOBS, seed=seed)
         else:
-            X, y = base.load_dataset("digits")
-        X_tr, X_te, y_tr, y_te = dk.data.train_test_split(X, y, test_size=0.5, seed=seed)
-        return (X_tr, y_tr), (X_te, y_te)
+            X, y = datasets.load_dataset("digits")
+        d = datasets.split(X, y, TEST_SHARE, seed)
+        return (d["X"], d["y"]), (d["X_val"], d["y_val"])
 
     def train(self, wait=True):
-        """Train a small MLP on the problem (30 epochs, well under a second) and show its test-set outputs."""
+        """Train a small MLP on the problem (30 epochs) and show its test-set outputs."""
         if self._muted:
             return False
         return self.launch(self._train, wait)
@@ -95,10 +95,9 @@ class MetricsPanel(base.Lab):
     def _train(self):
         (X_tr, y_tr), (X_te, y_te) = self.make_problem()
         self.say("training the classifier…")
-        model = dk.MLP([X_tr.shape[1], 32, 32, int(y_tr.max()) + 1], activation="relu",
+        model = dk.MLP([X_tr.shape[1], *HIDDEN, int(y_tr.max()) + 1], activation="relu",
                        seed=self.controls["seed"].value)
-        hist = dk.fit(model, X_tr, y_tr, optimizer="adam", lr=0.01, epochs=30, batch_size=32,
-                      seed=self.controls["seed"].value, verbose=False)
+        hist = dk.fit(model, X_tr, y_tr, **TRAINING, seed=self.controls["seed"].value, verbose=False)
         self.show(y_te, model.forward(X_te), note=f"trained {hist.epochs} epochs · test set of {len(y_te)}")
 
     def show(self, y_true, scores, note=""):

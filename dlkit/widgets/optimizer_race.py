@@ -15,9 +15,12 @@ import ipywidgets as W
 
 from .. import plots, surfaces
 from . import base
+from .controls import choice, column, float_slider, int_slider, log_slider, options_slider
 
 FRAMES = 12                 # frames of a race animation (4 a second)
 RACE_SECONDS = 3.0
+ARRIVED = 1e-3              # a racer has arrived when f - f* is below this (the status line says "1e-3")
+MAP_RESOLUTION = 120        # points per side of the momentum map
 
 
 class OptimizerRace(base.Lab):
@@ -31,31 +34,29 @@ class OptimizerRace(base.Lab):
         super().__init__()
         c = self.controls
         first = surfaces.get(surface, condition)
-        c["surface"] = base.choice("surface", surfaces.NAMES, surface)
-        c["condition"] = base.log_slider("condition number κ", condition, 1.0, 1000.0, step=0.1)
-        c["steps"] = base.int_slider("steps", steps, 10, 500, 10)
-        c["lr"] = base.log_slider("lr (SGD, momentum)", first.lr, 1e-4, 10.0, step=0.05)
-        c["adaptive_lr"] = base.log_slider("lr (adaptive)", first.adaptive_lr, 1e-3, 1.0, step=0.05)
-        c["momentum"] = base.float_slider("momentum β", 0.9, 0.0, 0.99, 0.01)
-        c["beta1"] = base.float_slider("Adam β₁", 0.9, 0.0, 0.99, 0.01)
-        c["beta2"] = base.options_slider("β₂ (RMSprop ρ)", (0.9, 0.99, 0.999), 0.999)
+        c["surface"] = choice("surface", surfaces.NAMES, surface)
+        c["condition"] = log_slider("condition number κ", condition, 1.0, 1000.0, step=0.1)
+        c["steps"] = int_slider("steps", steps, 10, 500, 10)
+        c["lr"] = log_slider("lr (SGD, momentum)", first.lr, 1e-4, 10.0, step=0.05)
+        c["adaptive_lr"] = log_slider("lr (adaptive)", first.adaptive_lr, 1e-3, 1.0, step=0.05)
+        c["momentum"] = float_slider("momentum β", 0.9, 0.0, 0.99, 0.01)
+        c["beta1"] = float_slider("Adam β₁", 0.9, 0.0, 0.99, 0.01)
+        c["beta2"] = options_slider("β₂ (RMSprop ρ)", (0.9, 0.99, 0.999), 0.999)
         self.racers = {name: W.Checkbox(value=name in racers, description=name, indent=False,
                                         layout=W.Layout(width="110px")) for name in surfaces.RACERS}
-        b = self.buttons
-        b["race"] = base.button("Race", "play", "success", "animate the race from the start")
-        b["stop"] = base.button("Stop", "stop", "danger")
-        b["race"].on_click(lambda _: self.race(wait=False))
-        b["stop"].on_click(lambda _: self.stop())
+        self.add_button("race", "Race", lambda: self.race(wait=False), "play", "success",
+                        "animate the race from the start")
+        self.add_stop_button()
         c["surface"].observe(self._on_surface, names="value")
-        for w in [*c.values(), *self.racers.values()]:
-            if w is not c["surface"]:
-                w.observe(lambda _: self.run(), names="value")
+        self.observe(lambda _: self.run(), *(key for key in c if key != "surface"))
+        for box in self.racers.values():
+            box.observe(lambda _: self.run(), names="value")
         self.layout(
-            W.HBox([base.column("surface", c["surface"], c["condition"], c["steps"]),
-                    base.column("step sizes", c["lr"], c["adaptive_lr"]),
-                    base.column("momentum", c["momentum"], c["beta1"], c["beta2"])]),
+            W.HBox([column("surface", c["surface"], c["condition"], c["steps"]),
+                    column("step sizes", c["lr"], c["adaptive_lr"]),
+                    column("momentum", c["momentum"], c["beta1"], c["beta2"])]),
             W.HBox(list(self.racers.values())),
-            W.HBox([b["race"], b["stop"]]))
+            W.HBox([self.buttons["race"], self.buttons["stop"]]))
         self.paths, self.upto = {}, None
         self._set_busy(False)
         self._on_surface(None)
@@ -112,7 +113,7 @@ class OptimizerRace(base.Lab):
         s, c = self.surface, self.controls
         arrived = {}
         for name, p in self.paths.items():
-            close = (p.losses - s.f_min) < 1e-3
+            close = (p.losses - s.f_min) < ARRIVED
             if close.any() and p.diverged_at is None:
                 arrived[name] = int(close.argmax())
         diverged = [n for n, p in self.paths.items() if p.diverged_at is not None]
@@ -134,14 +135,15 @@ class OptimizerRace(base.Lab):
     def draw(self, fig):
         s, c = self.surface, self.controls
         ax_path, ax_loss, ax_right = self.subplots(fig, 1, 3, width_ratios=(1.25, 1, 1.1))
-        plots.surface_contours(ax_path, s)
+        plots.surface_contours(ax_path, s, surfaces.contour_grid(s))
         plots.optimizer_paths(ax_path, self.paths, self.upto)
         plots.title(ax_path, f"{s.name.replace('_', ' ')}" + (f" (step {self.upto})" if self.upto else ""))
         plots.race_losses(ax_loss, self.paths, s.f_min, self.upto)
         plots.title(ax_loss, "distance to the minimum")
         if s.name == "quadratic":
-            plots.momentum_map(ax_right, s.eigenvalues, surfaces.momentum_theory(s.eigenvalues),
-                               lr=c["lr"].value, beta=c["momentum"].value, resolution=120)
+            grid = surfaces.momentum_grid(s.eigenvalues, lr=c["lr"].value, beta=c["momentum"].value,
+                                          resolution=MAP_RESOLUTION)
+            plots.momentum_map(ax_right, grid)
             plots.title(ax_right, "heavy-ball momentum: theory")
         else:
             plots.step_sizes(ax_right, self.paths, self.upto)

@@ -14,13 +14,18 @@ import numpy as np
 
 import dlkit as dk
 
-from .. import plots
-from . import base
+from .. import planes, plots
+from . import base, datasets
+from .controls import PENALTIES, checkbox, choice, column, float_slider, int_slider, log_slider, options_slider, \
+    speed_toggle
 
 DATASETS = ("moons", "spirals", "circles", "xor", "digits")
 TRAIN_SIZES = (20, 30, 50, 100, 200, 500, 1000)
 WIDTHS = (4, 8, 16, 32, 64, 128, 256)
 N_VAL = 500
+MAX_BATCH = 32
+BOUNDARY_RESOLUTION = 80   # grid points per side of the decision-boundary panel
+VAL_POINTS_SHOWN = 150     # validation points drawn on it (all 500 would hide the boundary)
 
 
 class OverfittingLab(base.Lab):
@@ -33,35 +38,31 @@ class OverfittingLab(base.Lab):
                  early_stopping=True, patience=40, seed=0, speed="watch"):
         super().__init__()
         c = self.controls
-        c["dataset"] = base.choice("dataset", DATASETS, dataset)
-        c["train_size"] = base.options_slider("training points", TRAIN_SIZES, train_size)
-        c["noise"] = base.float_slider("noise", noise, 0.0, 0.6, 0.05)
-        c["random_labels"] = base.checkbox("random training labels", False)
-        c["seed"] = base.int_slider("seed", seed, 0, 99)
-        c["width"] = base.options_slider("width", WIDTHS, width)
-        c["depth"] = base.int_slider("hidden layers", depth, 1, 4)
-        c["dropout"] = base.float_slider("dropout", 0.0, 0.0, 0.8, 0.05)
-        c["l1"] = base.options_slider("L1", base.PENALTIES, 0.0)
-        c["l2"] = base.options_slider("L2", base.PENALTIES, 0.0)
-        c["epochs"] = base.int_slider("epochs", epochs, 10, 2000, 10)
-        c["lr"] = base.log_slider("learning rate (Adam)", lr, 1e-4, 0.3)
-        c["early_stopping"] = base.checkbox("early stopping", early_stopping)
-        c["patience"] = base.int_slider("patience (epochs)", patience, 1, 200)
-        c["speed"] = base.speed_toggle(speed)
-        b = self.buttons
-        b["train"] = base.button("Train", "play", "success", "train from the initial weights")
-        b["stop"] = base.button("Stop", "stop", "danger")
-        b["train"].on_click(lambda _: self.train(wait=False))
-        b["stop"].on_click(lambda _: self.stop())
-        for key in ("dataset", "train_size", "noise", "random_labels", "seed"):
-            c[key].observe(self._on_data, names="value")
+        c["dataset"] = choice("dataset", DATASETS, dataset)
+        c["train_size"] = options_slider("training points", TRAIN_SIZES, train_size)
+        c["noise"] = float_slider("noise", noise, 0.0, 0.6, 0.05)
+        c["random_labels"] = checkbox("random training labels", False)
+        c["seed"] = int_slider("seed", seed, 0, 99)
+        c["width"] = options_slider("width", WIDTHS, width)
+        c["depth"] = int_slider("hidden layers", depth, 1, 4)
+        c["dropout"] = float_slider("dropout", 0.0, 0.0, 0.8, 0.05)
+        c["l1"] = options_slider("L1", PENALTIES, 0.0)
+        c["l2"] = options_slider("L2", PENALTIES, 0.0)
+        c["epochs"] = int_slider("epochs", epochs, 10, 2000, 10)
+        c["lr"] = log_slider("learning rate (Adam)", lr, 1e-4, 0.3)
+        c["early_stopping"] = checkbox("early stopping", early_stopping)
+        c["patience"] = int_slider("patience (epochs)", patience, 1, 200)
+        c["speed"] = speed_toggle(speed)
+        self.add_button("train", "Train", lambda: self.train(wait=False), "play", "success",
+                        "train from the initial weights")
+        self.add_stop_button()
+        self.observe(self._on_data, "dataset", "train_size", "noise", "random_labels", "seed")
         c["early_stopping"].observe(lambda ch: setattr(c["patience"], "disabled", not ch["new"]), names="value")
         self.layout(
-            W.HBox([base.column("data", c["dataset"], c["train_size"], c["noise"], c["random_labels"], c["seed"]),
-                    base.column("model and regularization", c["width"], c["depth"], c["dropout"], c["l1"],
-                                c["l2"]),
-                    base.column("training", c["epochs"], c["lr"], c["early_stopping"], c["patience"])]),
-            W.HBox([b["train"], b["stop"], c["speed"]]))
+            W.HBox([column("data", c["dataset"], c["train_size"], c["noise"], c["random_labels"], c["seed"]),
+                    column("model and regularization", c["width"], c["depth"], c["dropout"], c["l1"], c["l2"]),
+                    column("training", c["epochs"], c["lr"], c["early_stopping"], c["patience"])]),
+            W.HBox([self.buttons["train"], self.buttons["stop"], c["speed"]]))
         self.hist = dk.History()
         self.model = None
         self.data = None
@@ -83,14 +84,11 @@ class OverfittingLab(base.Lab):
         """The training set (its labels shuffled if asked) and a fixed validation set of 500 points."""
         c = self.controls
         n, seed = c["train_size"].value, c["seed"].value
-        X, y = base.load_dataset(c["dataset"].value, n + N_VAL, c["noise"].value, seed)
-        X_tr, X_val, y_tr, y_val = dk.data.train_test_split(X, y, test_size=N_VAL / len(X), seed=seed)
-        if c["dataset"].value == "digits":
-            X_tr, X_val = dk.data.standardize(X_tr[:n], X_val)
-            y_tr = y_tr[:n]
+        X, y = datasets.load_dataset(c["dataset"].value, n + N_VAL, c["noise"].value, seed)
+        self.data = datasets.split(X, y, N_VAL / len(X), seed, standardise=c["dataset"].value in datasets.STANDARDISED,
+                                   train_size=n)
         if c["random_labels"].value:
-            y_tr = np.random.default_rng(seed).permutation(y_tr)
-        self.data = {"X": X_tr, "y": y_tr, "X_val": X_val, "y_val": y_val, "n_classes": int(y.max()) + 1}
+            self.data["y"] = np.random.default_rng(seed).permutation(self.data["y"])
         return self.data
 
     def train(self, wait=True):
@@ -112,7 +110,7 @@ class OverfittingLab(base.Lab):
             self.redraw()
 
         self.hist = dk.fit(self.model, d["X"], d["y"], loss="cross_entropy", optimizer="adam", lr=c["lr"].value,
-                           epochs=epochs, batch_size=min(32, len(d["X"])), val=(d["X_val"], d["y_val"]),
+                           epochs=epochs, batch_size=min(MAX_BATCH, len(d["X"])), val=(d["X_val"], d["y_val"]),
                            seed=c["seed"].value, l1=c["l1"].value, l2=c["l2"].value, eval_train=True,
                            callbacks=stopper + self.callbacks(frame, epochs, c["speed"].value), verbose=False)
         self.finished = True
@@ -145,28 +143,24 @@ class OverfittingLab(base.Lab):
         plots.title(ax_loss, "cross-entropy loss")
         plots.curves(ax_acc, h, "acc", train_name="train (eval mode)")
         if c["random_labels"].value:
-            ax_acc.axhline(100 / d["n_classes"], color=plots.GREY, ls=":", label="chance")
+            plots.chance_level(ax_acc, d["n_classes"])
         plots.title(ax_acc, "accuracy" + (" — training labels are random" if c["random_labels"].value else ""))
         if d["X"].shape[1] == 2:
-            model = self.model if self.model is not None and h.train_loss else None
-            if model is None:
-                ax_data.scatter(d["X"][:, 0], d["X"][:, 1], c=[plots.CLASS_COLORS[k] for k in d["y"]], s=14)
-                ax_data.set_xlabel("x₁")
-                ax_data.set_ylabel("x₂")
-                plots.title(ax_data, f"{len(d['X'])} training points")
-            else:
-                extent, P = plots.boundary_grid(lambda pts: base.probabilities(model, pts),
-                                                np.vstack([d["X"], d["X_val"]]), resolution=80)
-                plots.decision_boundary(ax_data, d["X"], d["y"], extent, P, d["X_val"][:150], d["y_val"][:150])
-                restored = self.finished and h.best_epoch is not None
-                plots.title(ax_data, f"weights of epoch {h.best_epoch + 1} (restored)" if restored else
-                            f"after epoch {h.epochs}")
+            self._draw_plane(ax_data)
         else:
-            gap = np.asarray(h.val_loss) - np.asarray(h.train_loss)
-            ax_data.plot(np.arange(1, gap.size + 1), gap, color=plots.PURPLE, label="val loss − train loss")
-            ax_data.axhline(0, color=plots.BLACK, lw=0.5)
-            ax_data.set_xlabel("epoch")
-            ax_data.set_ylabel("generalization gap (loss)")
+            plots.generalization_gap(ax_data, h)
             plots.title(ax_data, "generalization gap")
-            if gap.size:
-                ax_data.legend(fontsize=plots.SMALL)
+
+    def _draw_plane(self, ax):
+        """2-D data: the training points before training, the decision boundary after."""
+        h, d = self.hist, self.data
+        if self.model is None or not h.train_loss:
+            plots.training_points(ax, d["X"], d["y"])
+            plots.title(ax, f"{len(d['X'])} training points")
+            return
+        extent, P = planes.boundary_grid(self.model.predict_proba, np.vstack([d["X"], d["X_val"]]),
+                                         resolution=BOUNDARY_RESOLUTION)
+        shown = slice(VAL_POINTS_SHOWN)
+        plots.decision_boundary(ax, d["X"], d["y"], extent, P, d["X_val"][shown], d["y_val"][shown])
+        restored = self.finished and h.best_epoch is not None
+        plots.title(ax, f"weights of epoch {h.best_epoch + 1} (restored)" if restored else f"after epoch {h.epochs}")

@@ -9,10 +9,7 @@ that differs from run A in one control and overlays their curves.
 """
 from __future__ import annotations
 
-import html
 import io
-import itertools
-import math
 from dataclasses import dataclass, fields, replace
 
 import ipywidgets as W
@@ -20,9 +17,13 @@ import numpy as np
 
 import dlkit as dk
 
-from .. import optimizers, plots
+from .. import optimizers, planes, plots
 from ..torch_mirror import to_torch_code
-from . import base
+from . import base, datasets
+from .math_view import math_html
+from .controls import (ACTIVATIONS, INITS, PENALTIES, checkbox, choice, column, float_slider, initializer,
+                       int_slider, log_slider, options_slider, powers_of_two, speed_toggle)
+from .datasets import DATASETS, DEFAULT_NOISE
 
 CUSTOM = "your data"
 WIDTHS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 128)
@@ -30,6 +31,12 @@ LRS = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 LOSSES = {"cross_entropy": "cross-entropy (softmax)", "binary_cross_entropy": "binary CE (sigmoid)"}
 PANELS = [("weight-gradient norms", "gradients"), ("hidden units: first layer", "first"),
           ("hidden units: last layer", "last")]
+# a change of one of these controls makes a new run A: the untrained network is shown again
+RUN_CONTROLS = ("n_samples", "noise", "val_share", "seed", "hidden_layers", "width", "activation", "init",
+                "batch_norm", "dropout", "loss", "optimizer", "lr", "batch_size", "l1", "l2")
+UNIT_RESOLUTION = 32       # grid points per side of the hidden-units panel
+BOUNDARY_RESOLUTION = 90   # ... of the decision-boundary panel
+MAX_CACHED_DATA = 4        # twin runs may differ in their data (the seed): a few data sets are kept
 
 
 @dataclass(frozen=True)
@@ -57,9 +64,9 @@ class Settings:
 
 
 # run B can differ in one of these; the values it may take (batch sizes are filled in from the data)
-TWIN_CHOICES = {"lr": LRS, "optimizer": optimizers.NAMES, "batch_size": (), "activation": base.ACTIVATIONS,
-                "init": base.INITS, "hidden_layers": tuple(range(7)), "width": WIDTHS,
-                "l2": base.PENALTIES, "l1": base.PENALTIES, "dropout": (0.0, 0.1, 0.2, 0.3, 0.5),
+TWIN_CHOICES = {"lr": LRS, "optimizer": optimizers.NAMES, "batch_size": (), "activation": ACTIVATIONS,
+                "init": INITS, "hidden_layers": tuple(range(7)), "width": WIDTHS,
+                "l2": PENALTIES, "l1": PENALTIES, "dropout": (0.0, 0.1, 0.2, 0.3, 0.5),
                 "batch_norm": (False, True), "seed": tuple(range(10))}
 
 
@@ -102,81 +109,85 @@ class Playground(base.Lab):
     def __init__(self, data=None, speed="watch", **settings):
         super().__init__()
         self.custom = None
-        s = Settings(**settings)
-        c = self.controls
-        datasets = list(base.DATASETS)
+        datasets = list(DATASETS)
         if data is not None:
             X, y = data
             self.custom = (np.asarray(X, dtype=np.float64), np.unique(np.asarray(y), return_inverse=True)[1])
             datasets.append(CUSTOM)
-            s = replace(s, dataset=CUSTOM) if "dataset" not in settings else s
-        # ---- data
-        c["dataset"] = base.choice("dataset", datasets, s.dataset)
-        c["n_samples"] = base.int_slider("points", s.n_samples, 100, 2000, 100)
-        c["noise"] = base.float_slider("noise", s.noise, 0.0, 1.0, 0.05)
-        c["val_share"] = base.float_slider("validation share", s.val_share, 0.1, 0.5, 0.05)
-        c["seed"] = base.int_slider("seed", s.seed, 0, 99)
-        self.upload = W.FileUpload(accept=".csv", multiple=False, description="CSV…",
-                                   tooltip="rows of features with the class label last", layout=W.Layout(width="120px"))
-        # ---- network
-        c["hidden_layers"] = base.int_slider("hidden layers", s.hidden_layers, 0, 6)
-        c["width"] = base.options_slider("width", WIDTHS, s.width)
-        c["activation"] = base.choice("activation", base.ACTIVATIONS, s.activation)
-        c["init"] = base.choice("init", base.INITS, s.init)
-        c["batch_norm"] = base.checkbox("batch norm", s.batch_norm)
-        c["dropout"] = base.float_slider("dropout", s.dropout, 0.0, 0.8, 0.05)
-        c["loss"] = base.choice("loss", [(v, k) for k, v in LOSSES.items()], s.loss)
-        c["panel"] = base.choice("last panel", PANELS)
-        # ---- training
-        c["optimizer"] = base.choice("optimizer", optimizers.NAMES, s.optimizer)
-        c["lr"] = base.log_slider("learning rate", s.lr, 1e-4, 10.0)
-        c["batch_size"] = base.options_slider("batch size", [s.batch_size], s.batch_size)
-        c["epochs"] = base.int_slider("epochs", s.epochs, 1, 1000)
-        c["l1"] = base.options_slider("L1", base.PENALTIES, s.l1)
-        c["l2"] = base.options_slider("L2", base.PENALTIES, s.l2)
-        c["speed"] = base.speed_toggle(speed)
-        # ---- twin runs
-        c["twin"] = base.checkbox("twin run B, differing in", False)
-        c["twin_field"] = W.Dropdown(options=list(TWIN_CHOICES), value="lr", layout=W.Layout(width="130px"))
-        c["twin_value"] = W.Dropdown(options=[], layout=W.Layout(width="150px"), description="B:",
-                                     style={"description_width": "20px"})
-        # ---- buttons and panels
-        b = self.buttons
-        b["train"] = base.button("Train", "play", "success", "train from the seeded initial weights")
-        b["step"] = base.button("Step", "step-forward", "", "one more epoch")
-        b["stop"] = base.button("Stop", "stop", "danger", "stop after this epoch")
-        b["reset"] = base.button("Reset", "undo", "", "forget the runs; show the untrained network")
-        b["export"] = base.button("PyTorch code", "code", "info", "the same model and training step in PyTorch")
+            settings.setdefault("dataset", CUSTOM)
+        s = Settings(**settings)
+        self._add_controls(s, datasets, speed)
+        self._add_buttons()
         self.code = W.Textarea(layout=W.Layout(width="100%", height="260px"))
         self.math = W.HTMLMath()
-        extras = W.Accordion(children=[self.math, self.code], titles=("the math", "PyTorch code"))
-        extras.selected_index = None
-        b["train"].on_click(lambda _: self.train(wait=False))
-        b["step"].on_click(lambda _: self.step(wait=False))
-        b["stop"].on_click(lambda _: self.stop())
-        b["reset"].on_click(lambda _: self.reset())
-        b["export"].on_click(lambda _: self.export())
-        self.upload.observe(self._on_upload, names="value")
-        c["dataset"].observe(self._on_dataset, names="value")
-        c["twin_field"].observe(lambda _: self._refresh_twin_values(), names="value")
-        c["panel"].observe(lambda _: None if self.running else self.redraw(), names="value")   # live frames show it
-        for key in ("n_samples", "noise", "val_share", "seed", "hidden_layers", "width", "activation", "init",
-                    "batch_norm", "dropout", "loss", "optimizer", "lr", "batch_size", "l1", "l2"):
-            c[key].observe(self._on_change, names="value")
-        self.layout(
-            W.HBox([base.column("data", c["dataset"], c["n_samples"], c["noise"], c["val_share"], c["seed"],
-                                self.upload),
-                    base.column("network", c["hidden_layers"], c["width"], c["activation"], c["init"],
-                                c["batch_norm"], c["dropout"], c["loss"], c["panel"]),
-                    base.column("training", c["optimizer"], c["lr"], c["batch_size"], c["epochs"], c["l1"],
-                                c["l2"])]),
-            W.HBox([b["train"], b["step"], b["stop"], b["reset"], b["export"], c["speed"]]),
-            W.HBox([c["twin"], c["twin_field"], c["twin_value"]]),
-            extras)
+        self._wire()
+        self._arrange()
         self.runs: dict[str, Run] = {}
         self._data_cache = {}
         self._on_dataset(None)
         self._set_busy(False)
+
+    def _add_controls(self, s, datasets, speed):
+        """The data, network, training and twin-run controls, set to settings s."""
+        c = self.controls
+        c["dataset"] = choice("dataset", datasets, s.dataset)
+        c["n_samples"] = int_slider("points", s.n_samples, 100, 2000, 100)
+        c["noise"] = float_slider("noise", s.noise, 0.0, 1.0, 0.05)
+        c["val_share"] = float_slider("validation share", s.val_share, 0.1, 0.5, 0.05)
+        c["seed"] = int_slider("seed", s.seed, 0, 99)
+        self.upload = W.FileUpload(accept=".csv", multiple=False, description="CSV…",
+                                   tooltip="rows of features with the class label last", layout=W.Layout(width="120px"))
+        c["hidden_layers"] = int_slider("hidden layers", s.hidden_layers, 0, 6)
+        c["width"] = options_slider("width", WIDTHS, s.width)
+        c["activation"] = choice("activation", ACTIVATIONS, s.activation)
+        c["init"] = choice("init", INITS, s.init)
+        c["batch_norm"] = checkbox("batch norm", s.batch_norm)
+        c["dropout"] = float_slider("dropout", s.dropout, 0.0, 0.8, 0.05)
+        c["loss"] = choice("loss", [(v, k) for k, v in LOSSES.items()], s.loss)
+        c["panel"] = choice("last panel", PANELS)
+        c["optimizer"] = choice("optimizer", optimizers.NAMES, s.optimizer)
+        c["lr"] = log_slider("learning rate", s.lr, 1e-4, 10.0)
+        c["batch_size"] = options_slider("batch size", [s.batch_size], s.batch_size)
+        c["epochs"] = int_slider("epochs", s.epochs, 1, 1000)
+        c["l1"] = options_slider("L1", PENALTIES, s.l1)
+        c["l2"] = options_slider("L2", PENALTIES, s.l2)
+        c["speed"] = speed_toggle(speed)
+        c["twin"] = checkbox("twin run B, differing in", False)
+        c["twin_field"] = W.Dropdown(options=list(TWIN_CHOICES), value="lr", layout=W.Layout(width="130px"))
+        c["twin_value"] = W.Dropdown(options=[], layout=W.Layout(width="150px"), description="B:",
+                                     style={"description_width": "20px"})
+
+    def _add_buttons(self):
+        self.add_button("train", "Train", lambda: self.train(wait=False), "play", "success",
+                        "train from the seeded initial weights")
+        self.add_button("step", "Step", lambda: self.step(wait=False), "step-forward", "", "one more epoch")
+        self.add_stop_button("stop after this epoch")
+        self.add_button("reset", "Reset", self.reset, "undo", "", "forget the runs; show the untrained network")
+        self.add_button("export", "PyTorch code", self.export, "code", "info",
+                        "the same model and training step in PyTorch")
+
+    def _wire(self):
+        """Controls -> handlers: new data or settings show the untrained network; the panel menu redraws."""
+        c = self.controls
+        self.upload.observe(self._on_upload, names="value")
+        c["dataset"].observe(self._on_dataset, names="value")
+        c["twin_field"].observe(lambda _: self._refresh_twin_values(), names="value")
+        c["panel"].observe(self.redraw_when_idle, names="value")          # live frames show it
+        self.observe(self._on_change, *RUN_CONTROLS)
+
+    def _arrange(self):
+        c, b = self.controls, self.buttons
+        extras = W.Accordion(children=[self.math, self.code], titles=("the math", "PyTorch code"))
+        extras.selected_index = None
+        self.layout(
+            W.HBox([column("data", c["dataset"], c["n_samples"], c["noise"], c["val_share"], c["seed"],
+                           self.upload),
+                    column("network", c["hidden_layers"], c["width"], c["activation"], c["init"],
+                           c["batch_norm"], c["dropout"], c["loss"], c["panel"]),
+                    column("training", c["optimizer"], c["lr"], c["batch_size"], c["epochs"], c["l1"], c["l2"])]),
+            W.HBox([b["train"], b["step"], b["stop"], b["reset"], b["export"], c["speed"]]),
+            W.HBox([c["twin"], c["twin_field"], c["twin_value"]]),
+            extras)
 
     # ---- settings and data -----------------------------------------------------------------------------
     def settings(self):
@@ -194,24 +205,20 @@ class Playground(base.Lab):
         with the training set's statistics."""
         key = (s.dataset, s.n_samples, s.noise, s.val_share, s.seed)
         if key not in self._data_cache:
+            if len(self._data_cache) > MAX_CACHED_DATA:
+                self._data_cache.clear()
             if s.dataset == CUSTOM:
                 X, y = self.custom
+                self._data_cache[key] = datasets.split(X, y, s.val_share, s.seed, standardise=True)
             else:
-                X, y = base.load_dataset(s.dataset, s.n_samples, s.noise, s.seed)
-            X_tr, X_val, y_tr, y_val = dk.data.train_test_split(X, y, test_size=s.val_share, seed=s.seed)
-            if s.dataset in ("digits", CUSTOM):
-                X_tr, X_val = dk.data.standardize(X_tr, X_val)
-            if len(self._data_cache) > 4:                 # twin runs may differ in their data (the seed)
-                self._data_cache.clear()
-            self._data_cache[key] = {"X": X_tr, "y": y_tr, "X_val": X_val, "y_val": y_val,
-                                     "n_classes": int(y.max()) + 1}
+                self._data_cache[key] = datasets.prepare(s.dataset, s.n_samples, s.noise, s.seed, s.val_share)
         return self._data_cache[key]
 
     def model(self, s, data):
         """A fresh MLP for settings s (weights drawn from s.seed)."""
         out = 1 if s.loss == "binary_cross_entropy" else data["n_classes"]
         sizes = [data["X"].shape[1]] + [s.width] * s.hidden_layers + [out]
-        return dk.MLP(sizes, activation=s.activation, init=base.initializer(s.init), seed=s.seed,
+        return dk.MLP(sizes, activation=s.activation, init=initializer(s.init), seed=s.seed,
                       batch_norm=s.batch_norm and s.hidden_layers > 0, dropout=s.dropout)
 
     # ---- reacting to controls --------------------------------------------------------------------------
@@ -225,7 +232,7 @@ class Playground(base.Lab):
         c["noise"].disabled = not synthetic
         if synthetic and change is not None:
             with self.muted():
-                c["noise"].value = base.DEFAULT_NOISE[name]
+                c["noise"].value = DEFAULT_NOISE[name]
         self._on_change(None)
 
     def _on_change(self, change):
@@ -235,7 +242,7 @@ class Playground(base.Lab):
         s = self.settings()
         data = self.data(s)
         n_train = len(data["X"])
-        sizes = base.powers_of_two(n_train)
+        sizes = powers_of_two(n_train)
         c = self.controls
         with self.muted():
             if list(c["batch_size"].options) != sizes:
@@ -333,7 +340,7 @@ class Playground(base.Lab):
 
     def _report(self, run):
         h, s, n = run.hist, run.settings, len(run.data["X"])
-        ipe = h.iterations_per_epoch or math.ceil(n / s.batch_size)
+        ipe = h.iterations_per_epoch or dk.data.num_batches(n, s.batch_size)
         text = (f"run {run.label}: epoch {h.epochs}/{run.epochs} · iteration {h.iterations[-1] if h.iterations else 0}"
                 f" · {ipe} iterations per epoch = ⌈{n} examples / batch {s.batch_size}⌉"
                 f" · {h.time[-1] if h.time else 0:.2f} s")
@@ -396,7 +403,7 @@ class Playground(base.Lab):
             plots.message(ax, "hidden units are drawn for 2-D data with at least one hidden layer")
             return
         layer = 1 if panel == "first" else hidden
-        _, H = plots.unit_grid(run.model, np.vstack([d["X"], d["X_val"]]), layer, resolution=32)
+        _, H = planes.unit_grid(run.model, np.vstack([d["X"], d["X_val"]]), layer, resolution=UNIT_RESOLUTION)
         plots.hidden_units(ax, H, layer)
         if prefix:                                          # twin runs: narrower panels, shorter titles
             plots.title(ax, f"{prefix}layer {layer} units over the plane")
@@ -404,67 +411,16 @@ class Playground(base.Lab):
     def _draw_data_panel(self, ax, run, prefix):
         d = run.data
         if d["X"].shape[1] == 2:
-            extent, P = plots.boundary_grid(lambda pts: base.probabilities(run.model, pts),
-                                            np.vstack([d["X"], d["X_val"]]), resolution=90)
+            extent, P = planes.boundary_grid(run.model.predict_proba, np.vstack([d["X"], d["X_val"]]),
+                                             resolution=BOUNDARY_RESOLUTION)
             units = " (standardised)" if run.settings.dataset == CUSTOM else ""
             plots.decision_boundary(ax, d["X"], d["y"], extent, P, d["X_val"], d["y_val"],
                                     xlabel="x₁" + units, ylabel="x₂" + units)
             plots.title(ax, prefix + "decision boundary" + ("" if prefix else " (colour = predicted class)"))
         else:
-            pred = base.probabilities(run.model, d["X_val"]).argmax(1)
-            cm = dk.metrics.confusion_matrix(d["y_val"], pred, n_classes=d["n_classes"])
+            cm = dk.metrics.confusion_matrix(d["y_val"], run.model.predict(d["X_val"]), n_classes=d["n_classes"])
             plots.confusion_matrix(ax, cm, heading=prefix + "validation confusion matrix")
 
 
 def _fmt(v):
     return f"{v:g}" if isinstance(v, float) else str(v)
-
-
-# ---------------------------------------------------------------- the math view
-
-_UPDATES = {
-    "sgd": r"\theta \leftarrow \theta - \alpha g",
-    "momentum": r"v \leftarrow \mu v + g,\quad \theta \leftarrow \theta - \alpha v",
-    "nesterov": r"v \leftarrow \mu v + g,\quad \theta \leftarrow \theta - \alpha (g + \mu v)",
-    "adagrad": r"s \leftarrow s + g^2,\quad \theta \leftarrow \theta - \alpha\, g / (\sqrt{s} + \epsilon)",
-    "rmsprop": r"s \leftarrow \rho s + (1-\rho) g^2,\quad \theta \leftarrow \theta - \alpha\, g / (\sqrt{s} + \epsilon)",
-    "adam": r"m \leftarrow \beta_1 m + (1-\beta_1) g,\ v \leftarrow \beta_2 v + (1-\beta_2) g^2,\ "
-            r"\theta \leftarrow \theta - \alpha\, \hat m / (\sqrt{\hat v} + \epsilon)",
-    "adamw": r"\theta \leftarrow \theta (1 - \alpha \lambda),\ \text{then the Adam step}",
-    "adamax": r"m \leftarrow \beta_1 m + (1-\beta_1) g,\ u \leftarrow \max(\beta_2 u, |g|),\ "
-              r"\theta \leftarrow \theta - \frac{\alpha}{1-\beta_1^t} m / u",
-}
-
-
-def math_html(s, data):
-    """The forward pass, loss and update of settings s as LaTeX, with every shape."""
-    n, d = data["X"].shape
-    out = 1 if s.loss == "binary_cross_entropy" else data["n_classes"]
-    sizes = [d] + [s.width] * s.hidden_layers + [out]
-    lines = []
-    prev = "X"
-    for k in range(1, len(sizes) - 1):
-        z = rf"{prev} W_{k} + b_{k}"
-        if s.batch_norm:
-            z = rf"\mathrm{{BN}}({z})"
-        h = rf"\mathrm{{{s.activation.replace('_', '')}}}({z})"
-        drop = rf" \odot m_{k}/(1-{s.dropout:g})" if s.dropout else ""
-        lines.append(rf"h_{k} = {h}{drop} \quad W_{k}: ({sizes[k - 1]}, {sizes[k]})")
-        prev = f"h_{k}"
-    L = len(sizes) - 1
-    lines.append(rf"z = {prev} W_{L} + b_{L} \quad W_{L}: ({sizes[-2]}, {sizes[-1]})")
-    if s.loss == "binary_cross_entropy":
-        loss = r"L = -\frac{1}{B}\sum_i \left[y_i \log \sigma(z_i) + (1-y_i)\log(1-\sigma(z_i))\right]"
-    else:
-        loss = r"L = -\frac{1}{B}\sum_i \log \frac{e^{z_{i,y_i}}}{\sum_c e^{z_{i,c}}}"
-    if s.l2:
-        loss += rf" + \frac{{{s.l2:g}}}{{2}}\sum_k \lVert W_k \rVert^2"
-    if s.l1:
-        loss += rf" + {s.l1:g} \sum_k \lvert W_k \rvert"
-    lines.append(loss)
-    lines.append(rf"g = \nabla_\theta L,\quad {_UPDATES[s.optimizer]},\quad \alpha = {s.lr:.3g}")
-    body = "".join(f"<div>$${line}$$</div>" for line in lines)
-    ipe = math.ceil(n / s.batch_size)
-    return (f"<div style='font-size:90%'>{body}<div>one epoch = ⌈N / B⌉ = ⌈{n} / {s.batch_size}⌉ = {ipe} "
-            f"iterations; {html.escape(str(sum(a * b + b for a, b in itertools.pairwise(sizes))))} weights and "
-            "biases</div></div>")

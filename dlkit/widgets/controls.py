@@ -1,0 +1,97 @@
+"""The labs' controls, written once: sliders, menus, buttons and columns that offer valid values only, and the
+menus several labs share (activations, inits, penalties, speeds)."""
+from __future__ import annotations
+
+import html
+
+import ipywidgets as W
+import numpy as np
+
+import dlkit as dk
+
+WATCH_SECONDS = 4.0           # "watch" speed stretches a button's run to about this long, so it can be followed
+SPEEDS = {"watch": WATCH_SECONDS, "fast": 0.0}
+INITS = ("auto", "xavier_uniform", "xavier_normal", "he_normal", "he_uniform", "lecun_normal", "normal(0.01)",
+         "zeros")
+SMALL_NORMAL = "normal(0.01)"     # the INITS entry for N(0, 0.01^2) weights
+SMALL_STD = 0.01
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu", "linear")
+PENALTIES = (0.0, 1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1)
+
+STYLE = {"description_width": "130px"}
+WIDTH = "320px"
+
+
+def initializer(name):
+    """An init name from the INITS menu -> what MLP(init=...) takes."""
+    return dk.init.normal(std=SMALL_STD) if name == SMALL_NORMAL else name
+
+
+def powers_of_two(n, include_n=True):
+    """1, 2, 4, ... up to n, and n itself (full-batch) when it is not a power of two."""
+    sizes = [2 ** k for k in range(int(np.log2(max(n, 1))) + 1)]
+    if include_n and sizes[-1] != n:
+        sizes.append(int(n))
+    return sizes
+
+
+def _kw(description, **extra):
+    return dict(description=description, style=STYLE, layout=W.Layout(width=WIDTH), **extra)
+
+
+def int_slider(description, value, low, high, step=1):
+    return W.IntSlider(value=value, min=low, max=high, step=step, continuous_update=False, **_kw(description))
+
+
+def float_slider(description, value, low, high, step):
+    return W.FloatSlider(value=value, min=low, max=high, step=step, continuous_update=False,
+                         readout_format=".2f", **_kw(description))
+
+
+def range_slider(description, value, low, high, step):
+    """A slider over an interval (low end, high end) of floats."""
+    return W.FloatRangeSlider(value=value, min=low, max=high, step=step, continuous_update=False,
+                              **_kw(description))
+
+
+def log_slider(description, value, low, high, step=0.25):
+    """A slider over powers of ten (lr 1e-4 ... 10)."""
+    return W.FloatLogSlider(value=value, base=10, min=np.log10(low), max=np.log10(high), step=step,
+                            continuous_update=False, readout_format=".2g", **_kw(description))
+
+
+def options_slider(description, options, value):
+    """A slider over a fixed list of values (batch sizes, penalties, widths)."""
+    options = list(options)
+    if value not in options:
+        value = min(options, key=lambda o: abs(o - value))
+    return W.SelectionSlider(options=options, value=value, continuous_update=False, **_kw(description))
+
+
+def choice(description, options, value=None):
+    """A menu of names, or of (label, value) pairs; the first is chosen unless ``value`` says otherwise."""
+    options = list(options)
+    if value is None:
+        value = options[0][1] if isinstance(options[0], tuple) else options[0]
+    return W.Dropdown(options=options, value=value, **_kw(description))
+
+
+def checkbox(description, value=False):
+    return W.Checkbox(value=value, indent=False, description=description, layout=W.Layout(width=WIDTH))
+
+
+def speed_toggle(value="watch"):
+    if value not in SPEEDS:
+        raise ValueError(f"speed must be one of {', '.join(map(repr, SPEEDS))}, got {value!r}")
+    return W.ToggleButtons(options=list(SPEEDS), value=value, style={"button_width": "60px"},
+                           tooltips=[f"stretch a run to about {WATCH_SECONDS:g} s so you can follow it",
+                                     "as fast as the machine trains"])
+
+
+def button(description, icon="", style="", tooltip=""):
+    return W.Button(description=description, icon=icon, button_style=style, tooltip=tooltip,
+                    layout=W.Layout(width="auto"))
+
+
+def column(title, *children):
+    return W.VBox([W.HTML(f"<b>{html.escape(title)}</b>"), *children], layout=W.Layout(margin="0 12px 0 0"))
