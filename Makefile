@@ -45,7 +45,7 @@ bench: warm
 # On a CUDA GPU machine: the gpu-marked tests, then the benchmark as Markdown tables (bench-results/gpu-report.md).
 gpu-report: warm
 	@mkdir -p bench-results
-	$(PY) -m pytest -m gpu tests/test_cuda.py -q -rs 2>&1 | tee bench-results/gpu-tests.txt
+	$(PY) -m pytest -m gpu tests/kernels/test_cuda.py -q -rs 2>&1 | tee bench-results/gpu-tests.txt
 	$(PY) -m dlkit.bench --markdown bench-results/gpu-report.md
 
 # Regenerate the student versions in exercises/ from solutions/ (nbgrader generate_assignment --force, no gradebook).

@@ -21,6 +21,7 @@ from .validation import check_choice
 
 NAMES = ACTIVATIONS                                  # the kernels get the integer ids (dlkit.packing)
 ID = {name: i for i, name in enumerate(NAMES)}
+RELU_FAMILY = ("relu", "leaky_relu", "elu", "gelu")   # He init suits them; their units can die (z <= 0)
 LEAKY_SLOPE = 0.01
 ELU_ALPHA = 1.0
 _SQRT2 = math.sqrt(2.0)

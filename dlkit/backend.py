@@ -1,21 +1,32 @@
 """Which implementation runs the kernels: ``numpy`` (the readable reference), ``cpu`` (Numba) or ``cuda``.
 
 One dispatch for every kernel: :func:`kernels` returns the module of the active backend, and every backend
-module has the same functions with the same signatures (see :mod:`dlkit.kernels`).
+module has the same functions with the same signatures (the contract in :mod:`dlkit.kernels`).
+
+    with dk.using_backend("numpy"):      # for a block of code; the previous backend comes back afterwards
+        model.fit(...)
+
+This is also the engine's door to what the labs need from the kernels' host side: ``single_threaded_blas()``,
+so nothing above the engine reaches into :mod:`dlkit.kernels`.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 
+from .kernels import BACKEND_MODULES
+from .kernels.host import single_threaded_blas
 from .validation import check_choice
 
+__all__ = ["BACKENDS", "set_backend", "get_backend", "using_backend", "kernels", "cuda_status",
+           "single_threaded_blas"]
+
 BACKENDS = ("numpy", "cpu", "cuda")
-_MODULES = {"numpy": "dlkit.kernels.numpy_ref", "cpu": "dlkit.kernels.cpu", "cuda": "dlkit.kernels.cuda"}
 _active = "cpu"
 
 
 def set_backend(name: str) -> None:
-    """Choose the backend for everything that follows: "numpy", "cpu" (default) or "cuda"."""
+    """Choose the backend for everything that follows: "numpy", "cpu" (default) or "cuda". Module 09."""
     global _active
     name = check_choice("backend", name, BACKENDS)
     if name == "cuda":
@@ -28,12 +39,25 @@ def get_backend() -> str:
     return _active
 
 
+@contextlib.contextmanager
+def using_backend(name: str):
+    """``with using_backend("numpy"):`` runs its block on that backend, then restores the one before (also
+    when the block raises)."""
+    global _active
+    previous = _active
+    set_backend(name)
+    try:
+        yield _active
+    finally:
+        _active = previous
+
+
 def kernels(name: str | None = None):
     """The kernel module of the active backend (or of ``name``)."""
     name = _active if name is None else check_choice("backend", name, BACKENDS)
     if name == "cuda":
         cuda_status(raise_if_missing=True)
-    return importlib.import_module(_MODULES[name])
+    return importlib.import_module(BACKEND_MODULES[name])
 
 
 def cuda_status(raise_if_missing: bool = False) -> str:

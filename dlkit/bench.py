@@ -82,7 +82,7 @@ def time_torch(case, budget, device="cpu"):
             opt.step()
         with torch.no_grad():
             loss_fn(net(Xt), yt).item()
-        return -(-len(X) // batch)
+        return dk.data.num_batches(len(X), batch)
 
     epoch(0)
     elapsed, steps, e = 0.0, 0, 1

@@ -81,9 +81,9 @@ def inspect_kernel(kernel, *example_args, signature=None, cc=None, timeout=300):
 
 
 def inspect_kernels(kernels, cc=None, timeout=600):
-    """Several reports from one compiler process (each compile then costs about a second, not the start-up
-    of a new process): ``kernels`` is a list of (kernel, signature) pairs, the signature a string or a tuple of
-    example arguments."""
+    """Several reports from one compiler process (each compile then costs far less than starting a new
+    process: docs/performance.md): ``kernels`` is a list of (kernel, signature) pairs, the signature a string or
+    a tuple of example arguments."""
     jobs = [{"kernel": _recipe(kernel), "cc": list(cc) if cc else None,
              "signature": signature if isinstance(signature, str) else _signature(tuple(signature), None)}
             for kernel, signature in kernels]

@@ -12,7 +12,11 @@ import math
 import numpy as np
 
 from . import activations, initializers
-from .training import LayerStats
+from .layer_stats import LayerStats
+from .packing import BIAS, WEIGHT, param_name
+
+__all__ = ["LayerStats", "snapshot", "gradient_ratio", "activation_ratio", "diagnose", "layer_response",
+           "loss_noise"]
 
 # A healthy network keeps gradient and activation sizes within this factor across its layers...
 GRADIENT_SPREAD = 100.0
@@ -39,7 +43,8 @@ def snapshot(model, X, y, loss="cross_entropy"):
     outputs = model.layer_outputs(X, training=training)
     layers = range(1, model.n_layers + 1)
     return {"z": [o["z"] for o in outputs], "h": [o["h"] for o in outputs],
-            "dW": [grads[f"W{k}"] for k in layers], "db": [grads[f"b{k}"] for k in layers], "record": record}
+            "dW": [grads[param_name(WEIGHT, k)] for k in layers], "db": [grads[param_name(BIAS, k)] for k in layers],
+            "record": record}
 
 
 def gradient_ratio(record):

@@ -11,7 +11,9 @@ import time
 
 import numpy as np
 
-from .backend import cuda_status, get_backend, set_backend
+from .backend import cuda_status, using_backend
+from .model import MLP
+from .training import fit
 from .validation import check_number
 
 
@@ -102,13 +104,11 @@ def step_timings(sizes, batch_size=64, backends=("numpy", "cpu", "cuda", "torch"
     cannot run here (no GPU) report None. Each measurement is one ``fit`` epoch of ``steps`` mini-batches
     divided by ``steps``: fit's fixed costs (and the cuda backend's upload of the data) are shared by the steps,
     as in real training, instead of dominating a single step."""
-    import dlkit as dk
-
     steps = check_number("steps", steps, positive=True, integer=True)
     rng = np.random.default_rng(0)
     X = rng.normal(size=(batch_size * steps, sizes[0])).astype(np.float32)
     y = rng.integers(0, sizes[-1], batch_size * steps)
-    result, previous = {}, get_backend()
+    result = {}
     for name in backends:
         if name == "torch":
             result["torch"] = _torch_step_time(sizes, X, y, batch_size, "cpu", repeat)
@@ -118,11 +118,10 @@ def step_timings(sizes, batch_size=64, backends=("numpy", "cpu", "cuda", "torch"
         if name == "cuda" and cuda_status() != "gpu":
             result["cuda"] = None
             continue
-        set_backend(name)
-        model = dk.MLP(sizes, activation="relu", seed=0)
-        result[name] = time_call(lambda m=model: dk.fit(m, X, y, optimizer="sgd", lr=1e-3, epochs=1,
-                                                        batch_size=batch_size, verbose=False), repeat=repeat) / steps
-    set_backend(previous)
+        with using_backend(name):
+            model = MLP(sizes, activation="relu", seed=0)
+            result[name] = time_call(lambda m=model: fit(m, X, y, optimizer="sgd", lr=1e-3, epochs=1,
+                                                         batch_size=batch_size, verbose=False), repeat=repeat) / steps
     return result
 
 
@@ -130,9 +129,7 @@ def _torch_step_time(sizes, X, y, batch_size, device, repeat):
     """Seconds per step of the same network in PyTorch eager mode, over the same mini-batches."""
     import torch
 
-    import dlkit as dk
-
-    net = dk.MLP(sizes, activation="relu", seed=0).to_torch(device)
+    net = MLP(sizes, activation="relu", seed=0).to_torch(device)
     opt = torch.optim.SGD(net.parameters(), lr=1e-3)
     Xt, yt = torch.as_tensor(X, device=device), torch.as_tensor(y, device=device)
     batches = [(Xt[i:i + batch_size], yt[i:i + batch_size]) for i in range(0, len(X), batch_size)]

@@ -89,19 +89,21 @@ def batchnorm_backward(dout, cache):
     return dz, (dout * z_hat).sum(axis=0), dout.sum(axis=0)
 
 
-# ---- one column at a time, compiled by the cpu and cuda backends (each column is independent) -----------
+# ---- one feature (column) at a time, compiled by the cpu and cuda backends (each column is independent) ---
 
 def batchnorm_column_forward(z, zhat, inv_std, gamma, beta, rmean, rvar, j, training, update, momentum, eps):
-    """Column j of batch norm in place: z (n, H) -> gamma * z_hat + beta; keeps z_hat and 1/std for backward."""
+    """Feature j of batch norm in place: its column of the batch z (n,) -> gamma[j] * z_hat + beta[j]; keeps
+    the column's z_hat in zhat (n,) and 1/std in inv_std[j] for the backward pass. The caller passes the
+    columns (``Z[:, j]``, or a strided slice of a flat buffer), so one code serves every memory layout."""
     n = z.shape[0]
     if training:
         mean = 0.0
         for i in range(n):
-            mean += z[i, j]
+            mean += z[i]
         mean /= n
         var = 0.0
         for i in range(n):
-            var += (z[i, j] - mean) * (z[i, j] - mean)
+            var += (z[i] - mean) * (z[i] - mean)
         var /= n
         if update:
             rmean[j] = (1.0 - momentum) * rmean[j] + momentum * mean
@@ -111,20 +113,21 @@ def batchnorm_column_forward(z, zhat, inv_std, gamma, beta, rmean, rvar, j, trai
     inv = 1.0 / math.sqrt(var + eps)
     inv_std[j] = inv
     for i in range(n):
-        zh = (z[i, j] - mean) * inv
+        zh = (z[i] - mean) * inv
         if training:
-            zhat[i, j] = zh
-        z[i, j] = gamma[j] * zh + beta[j]
+            zhat[i] = zh
+        z[i] = gamma[j] * zh + beta[j]
 
 
 def batchnorm_column_backward(dz, zhat, inv_std, gamma, dgamma, dbeta, j):
-    """Column j in place: dz (n, H) w.r.t. the output -> w.r.t. the input; dgamma[j], dbeta[j]."""
+    """Feature j in place: its column dz (n,) w.r.t. the output -> w.r.t. the input, given the column's
+    zhat (n,); fills dgamma[j], dbeta[j]."""
     n = dz.shape[0]
     sum_d, sum_dz = 0.0, 0.0
     for i in range(n):
-        sum_d += dz[i, j]
-        sum_dz += dz[i, j] * zhat[i, j]
+        sum_d += dz[i]
+        sum_dz += dz[i] * zhat[i]
     dgamma[j], dbeta[j] = sum_dz, sum_d
     g = gamma[j]
     for i in range(n):
-        dz[i, j] = inv_std[j] / n * (n * g * dz[i, j] - g * sum_d - zhat[i, j] * g * sum_dz)
+        dz[i] = inv_std[j] / n * (n * g * dz[i] - g * sum_d - zhat[i] * g * sum_dz)

@@ -11,10 +11,10 @@ from collections import OrderedDict
 
 import numpy as np
 
-from . import activations, initializers, losses
+from . import activations, initializers, layers, losses
+from . import packing as pk
 from .backend import get_backend, kernels
-from .kernels import layout as lay
-from .layers import BN_EPS, BN_MOMENTUM
+from .packing import BETA, BIAS, GAMMA, RUNNING_MEAN, RUNNING_VAR, WEIGHT, param_name
 from .validation import check_array, check_choice, check_labels, check_number, check_probability, check_seed
 
 DTYPES = ("float32", "float64")
@@ -57,14 +57,14 @@ class MLP:
         for k in range(n_layers):
             d, h = self.sizes[k], self.sizes[k + 1]
             hidden = k < n_layers - 1
-            row = np.full(lay.N_COLUMNS, -1, dtype=np.int64)
-            row[lay.D_IN], row[lay.D_OUT], row[lay.W_OFF], row[lay.B_OFF] = d, h, offset, offset + d * h
+            row = np.full(pk.N_COLUMNS, pk.ABSENT, dtype=np.int64)
+            row[pk.D_IN], row[pk.D_OUT], row[pk.W_OFF], row[pk.B_OFF] = d, h, offset, offset + d * h
             offset += d * h + h
             if hidden and self.batch_norm:
-                row[lay.G_OFF], row[lay.BETA_OFF], row[lay.RM_OFF] = offset, offset + h, buf
+                row[pk.G_OFF], row[pk.BETA_OFF], row[pk.RM_OFF] = offset, offset + h, buf
                 offset, buf = offset + 2 * h, buf + 2 * h
-            row[lay.ACT] = activations.ID[self.activations[k]] if hidden else activations.ID["linear"]
-            row[lay.DROP] = int(hidden and self.dropout > 0)
+            row[pk.ACT] = activations.ID[self.activations[k]] if hidden else pk.ACT_LINEAR
+            row[pk.DROP] = int(hidden and self.dropout > 0)
             rows.append(row)
         return np.array(rows), offset, buf
 
@@ -72,21 +72,22 @@ class MLP:
         """Name -> reshaped view of a flat vector laid out like theta (used for params and grads)."""
         views = OrderedDict()
         for k, row in enumerate(self.layout, start=1):
-            d, h = int(row[lay.D_IN]), int(row[lay.D_OUT])
-            views[f"W{k}"] = flat[row[lay.W_OFF]:row[lay.W_OFF] + d * h].reshape(d, h)
-            views[f"b{k}"] = flat[row[lay.B_OFF]:row[lay.B_OFF] + h]
-            if row[lay.G_OFF] >= 0:
-                views[f"gamma{k}"] = flat[row[lay.G_OFF]:row[lay.G_OFF] + h]
-                views[f"beta{k}"] = flat[row[lay.BETA_OFF]:row[lay.BETA_OFF] + h]
+            d, h = int(row[pk.D_IN]), int(row[pk.D_OUT])
+            views[param_name(WEIGHT, k)] = flat[row[pk.W_OFF]:row[pk.W_OFF] + d * h].reshape(d, h)
+            views[param_name(BIAS, k)] = flat[row[pk.B_OFF]:row[pk.B_OFF] + h]
+            if row[pk.G_OFF] != pk.ABSENT:
+                views[param_name(GAMMA, k)] = flat[row[pk.G_OFF]:row[pk.G_OFF] + h]
+                views[param_name(BETA, k)] = flat[row[pk.BETA_OFF]:row[pk.BETA_OFF] + h]
         return views
 
     def running_stats(self):
         """Batch-norm running statistics: {"mean1": (H1,), "var1": (H1,), ...} (views)."""
         stats = OrderedDict()
         for k, row in enumerate(self.layout, start=1):
-            if row[lay.RM_OFF] >= 0:
-                r, h = int(row[lay.RM_OFF]), int(row[lay.D_OUT])
-                stats[f"mean{k}"], stats[f"var{k}"] = self.buffers[r:r + h], self.buffers[r + h:r + 2 * h]
+            if row[pk.RM_OFF] != pk.ABSENT:
+                r, h = int(row[pk.RM_OFF]), int(row[pk.D_OUT])
+                stats[param_name(RUNNING_MEAN, k)] = self.buffers[r:r + h]
+                stats[param_name(RUNNING_VAR, k)] = self.buffers[r + h:r + 2 * h]
         return stats
 
     @property
@@ -102,8 +103,7 @@ class MLP:
         if self.init != "auto":
             return self.init
         act = self.activations[k - 1] if k <= len(self.activations) else "linear"
-        relu_family = act in ("relu", "leaky_relu", "elu", "gelu")
-        return initializers.he_normal() if relu_family else initializers.xavier_uniform()
+        return initializers.he_normal() if act in activations.RELU_FAMILY else initializers.xavier_uniform()
 
     def reset(self, seed=None):
         """Draw fresh weights (biases 0, gamma 1, beta 0, running mean 0 and var 1) from ``seed``."""
@@ -112,18 +112,18 @@ class MLP:
         self.theta[:] = 0
         for k in range(1, self.n_layers + 1):
             d, h = self.sizes[k - 1], self.sizes[k]
-            self.params[f"W{k}"][:] = self.weight_scale * self.layer_init(k)(d, h, rng)
-            if f"gamma{k}" in self.params:
-                self.params[f"gamma{k}"][:] = 1
+            self.params[param_name(WEIGHT, k)][:] = self.weight_scale * self.layer_init(k)(d, h, rng)
+            if param_name(GAMMA, k) in self.params:
+                self.params[param_name(GAMMA, k)][:] = 1
         for name, view in self.running_stats().items():
-            view[:] = 1 if name.startswith("var") else 0
+            view[:] = 1 if pk.split_name(name)[0] == RUNNING_VAR else 0
         return self
 
     def hyper(self, l1=0.0, l2=0.0):
         """The packed hyper-parameter vector for forward passes (dropout, batch-norm constants, penalties)."""
-        hyper = lay.empty_hyper()
-        hyper[lay.DROPOUT], hyper[lay.BN_MOMENTUM], hyper[lay.BN_EPS] = self.dropout, BN_MOMENTUM, BN_EPS
-        hyper[lay.L1], hyper[lay.L2] = l1, l2
+        hyper = pk.empty_hyper()
+        hyper[pk.DROPOUT], hyper[pk.BN_MOMENTUM], hyper[pk.BN_EPS] = self.dropout, layers.BN_MOMENTUM, layers.BN_EPS
+        hyper[pk.L1], hyper[pk.L2] = l1, l2
         return hyper
 
     # ---- computing -------------------------------------------------------------------------------------
@@ -145,8 +145,8 @@ class MLP:
         """Batch-mean loss (+ L1/L2 penalty) in training mode and its gradients (same keys/shapes as params)."""
         X, T, loss_id = self.check_batch(X, y, loss)
         l1, l2 = check_number("l1", l1, nonnegative=True), check_number("l2", l2, nonnegative=True)
-        iconf = lay.empty_iconf()
-        iconf[lay.LOSS], iconf[lay.SEED] = loss_id, self.seed
+        iconf = pk.empty_iconf()
+        iconf[pk.LOSS], iconf[pk.SEED] = loss_id, self.seed
         grad = np.zeros_like(self.theta)
         value = kernels().forward_backward(self.layout, self.theta, grad, self.buffers.copy(),
                                            self.hyper(l1, l2), iconf, X, T)
@@ -156,7 +156,7 @@ class MLP:
     def penalty(self, l1=0.0, l2=0.0):
         """l1 * sum|W| + l2 / 2 * sum W^2 over the weight matrices (not biases): L2 here is PyTorch's
         weight_decay, whose gradient is l2 * W."""
-        weights = [v for k, v in self.params.items() if k.startswith("W")]
+        weights = [v for k, v in self.params.items() if pk.split_name(k)[0] == WEIGHT]
         return float(sum(l1 * np.abs(W).sum() + 0.5 * l2 * (W.astype(np.float64) ** 2).sum() for W in weights))
 
     def layer_outputs(self, X, training=False):
@@ -166,12 +166,12 @@ class MLP:
 
         X = self.check_X(X)
         result, h = [], X
-        iconf = lay.empty_iconf()
-        iconf[lay.SEED] = self.seed
+        iconf = pk.empty_iconf()
+        iconf[pk.SEED] = self.seed
         for k, row in enumerate(self.layout, start=1):
-            h, cache = numpy_ref._layer_forward(row, k, self.theta, self.buffers, self.hyper(), iconf, h,
-                                                training)
-            result.append({"z": cache[2][0], "h": h})     # cache[2] is the activation's (z, name)
+            h, cache = numpy_ref.layer_forward(row, k, self.theta, self.buffers, self.hyper(), iconf, h, training)
+            z, _ = cache.activation                        # the activation's cache: (z, its name)
+            result.append({"z": z, "h": h})
         return result
 
     # ---- checking inputs -------------------------------------------------------------------------------

@@ -7,12 +7,14 @@ from collections import OrderedDict
 
 import numpy as np
 
-from . import losses
-from .kernels import layout as lay
+from . import layers, losses
+from .activations import ELU_ALPHA, LEAKY_SLOPE
+from .packing import (ABSENT, BETA, BIAS, D_IN, D_OUT, DROP, G_OFF, GAMMA, RUNNING_MEAN, RUNNING_VAR, WEIGHT,
+                      param_name)
 
 # activation -> (torch.nn class, its keyword arguments)
 _TORCH_ACT = {"linear": ("Identity", {}), "sigmoid": ("Sigmoid", {}), "tanh": ("Tanh", {}), "relu": ("ReLU", {}),
-              "leaky_relu": ("LeakyReLU", {"negative_slope": 0.01}), "elu": ("ELU", {"alpha": 1.0}),
+              "leaky_relu": ("LeakyReLU", {"negative_slope": LEAKY_SLOPE}), "elu": ("ELU", {"alpha": ELU_ALPHA}),
               "gelu": ("GELU", {})}
 
 
@@ -26,13 +28,14 @@ def module_specs(model):
     """The layers of the equivalent ``nn.Sequential`` as (class name, args, kwargs)."""
     specs = []
     for k, row in enumerate(model.layout, start=1):
-        specs.append(("Linear", (int(row[lay.D_IN]), int(row[lay.D_OUT])), {}))
+        specs.append(("Linear", (int(row[D_IN]), int(row[D_OUT])), {}))
         if k < model.n_layers:
-            if row[lay.G_OFF] >= 0:
-                specs.append(("BatchNorm1d", (int(row[lay.D_OUT]),), {"eps": 1e-5, "momentum": 0.1}))
+            if row[G_OFF] != ABSENT:
+                specs.append(("BatchNorm1d", (int(row[D_OUT]),), {"eps": layers.BN_EPS,
+                                                                   "momentum": layers.BN_MOMENTUM}))
             name, kwargs = _TORCH_ACT[model.activations[k - 1]]
             specs.append((name, (), kwargs))
-            if row[lay.DROP]:
+            if row[DROP]:
                 specs.append(("Dropout", (), {"p": model.dropout}))
     return specs
 
@@ -56,13 +59,14 @@ def to_torch(model, device="cpu"):
         for module in net:
             if isinstance(module, nn.Linear):
                 k += 1
-                module.weight.copy_(torch.as_tensor(model.params[f"W{k}"].T.copy()))   # torch keeps (out, in)
-                module.bias.copy_(torch.as_tensor(model.params[f"b{k}"]))
+                W = model.params[param_name(WEIGHT, k)]
+                module.weight.copy_(torch.as_tensor(W.T.copy()))                   # torch keeps (out, in)
+                module.bias.copy_(torch.as_tensor(model.params[param_name(BIAS, k)]))
             elif isinstance(module, nn.BatchNorm1d):
-                module.weight.copy_(torch.as_tensor(model.params[f"gamma{k}"]))
-                module.bias.copy_(torch.as_tensor(model.params[f"beta{k}"]))
-                module.running_mean.copy_(torch.as_tensor(stats[f"mean{k}"]))
-                module.running_var.copy_(torch.as_tensor(stats[f"var{k}"]))
+                module.weight.copy_(torch.as_tensor(model.params[param_name(GAMMA, k)]))
+                module.bias.copy_(torch.as_tensor(model.params[param_name(BETA, k)]))
+                module.running_mean.copy_(torch.as_tensor(stats[param_name(RUNNING_MEAN, k)]))
+                module.running_var.copy_(torch.as_tensor(stats[param_name(RUNNING_VAR, k)]))
     return net
 
 
@@ -102,11 +106,11 @@ def torch_loss_and_grads(model, X, y, loss="cross_entropy", l1=0.0, l2=0.0, devi
     for module in net:
         if isinstance(module, torch.nn.Linear):
             k += 1
-            grads[f"W{k}"] = module.weight.grad.T.cpu().numpy().copy()
-            grads[f"b{k}"] = module.bias.grad.cpu().numpy().copy()
+            grads[param_name(WEIGHT, k)] = module.weight.grad.T.cpu().numpy().copy()
+            grads[param_name(BIAS, k)] = module.bias.grad.cpu().numpy().copy()
         elif isinstance(module, torch.nn.BatchNorm1d):
-            grads[f"gamma{k}"] = module.weight.grad.cpu().numpy().copy()
-            grads[f"beta{k}"] = module.bias.grad.cpu().numpy().copy()
+            grads[param_name(GAMMA, k)] = module.weight.grad.cpu().numpy().copy()
+            grads[param_name(BETA, k)] = module.bias.grad.cpu().numpy().copy()
     return float(value.detach()), grads, out.detach().cpu().numpy()
 
 

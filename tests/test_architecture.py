@@ -20,7 +20,7 @@ ONE_FUNCTION = "must be one function"          # the docstring phrase that exemp
 
 TEXTBOOK = {"validation", "rng", "packing", "activations", "layers", "losses", "optimizers", "initializers",
             "data", "metrics", "gradcheck"}
-ENGINE = {"model", "training", "backend", "torch_mirror"}
+ENGINE = {"model", "training", "backend", "torch_mirror", "callbacks", "layer_stats"}
 INSTRUMENTS = {"diagnosis", "planes", "surfaces", "gpu", "reference", "compiled", "bench", "warmup"}
 STUDENT = {"checks", "my_work"}
 

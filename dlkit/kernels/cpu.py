@@ -14,26 +14,25 @@ import sys
 import numpy as np
 from numba import njit
 
-from .. import activations, layers, losses, optimizers, rng
-from .compile import compile_family
+from ..packing import (ABSENT, ACT, ACT_ELU, ACT_GELU, ACT_LEAKY_RELU, ACT_LINEAR, ACT_RELU, ACT_SIGMOID,
+                       ACT_TANH, B_OFF, BATCH, BETA_OFF, BN_EPS, BN_MOMENTUM, CLIP, D_IN, D_OUT, DROP, DROPOUT,
+                       G_OFF, L1, L2, LOSS, N_ICONF, N_MOMENTS, OPT, OPT_ADAGRAD, OPT_ADAM, OPT_ADAMAX, OPT_ADAMW,
+                       OPT_MOMENTUM, OPT_NESTEROV, OPT_RMSPROP, OPT_SGD, RECORD_ACCURACY, RECORD_LOSS, RM_OFF, SEED,
+                       STATE_M, STATE_V, STEP, UPDATE_STATS, W_OFF)
+from .compile import SCALAR_CODE, compile_family
 from .host import HostRun
-from .layout import (ACT, B_OFF, BATCH, BETA_OFF, BN_EPS, BN_MOMENTUM, CLIP, D_IN, D_OUT, DROP, DROPOUT,
-                     G_OFF, L1, L2, LOSS, OPT, RM_OFF, SEED, STEP, UPDATE_STATS, W_OFF)
 
-_SCALAR = compile_family(
-    [activations.activate, activations.activate_grad, activations.tanh_arith, activations.sigmoid_arith,
-     activations.expm1_positive, losses.row_loss, optimizers.update_flat, optimizers.bias_corrections,
-     rng.hashed_uniform, layers.batchnorm_column_forward, layers.batchnorm_column_backward],
-    njit(cache=True, inline="always", error_model="numpy"))
+_SCALAR = compile_family(SCALAR_CODE, njit(cache=True, inline="always", error_model="numpy"))
 _activate, _activate_grad = _SCALAR["activate"], _SCALAR["activate_grad"]
-_row_loss, _update, _bias_corrections = _SCALAR["row_loss"], _SCALAR["update_flat"], _SCALAR["bias_corrections"]
-_uniform = _SCALAR["hashed_uniform"]
+_row_loss, _row_class, _is_classification = _SCALAR["row_loss"], _SCALAR["row_class"], _SCALAR["is_classification"]
+_update, _bias_corrections, _clip_factor = _SCALAR["update_flat"], _SCALAR["bias_corrections"], _SCALAR["clip_factor"]
+_uniform, _batches_in = _SCALAR["hashed_uniform"], _SCALAR["batches_in"]
 _bn_column_forward, _bn_column_backward = _SCALAR["batchnorm_column_forward"], _SCALAR["batchnorm_column_backward"]
 
 
 # ---- elementwise loops, one specialised copy per activation / optimizer ----------------------------------
-# A branch on `kind` inside a hot loop costs ~20 ns per element; calling these with a literal kind lets the
-# compiler fold the branch away (10-50x faster for cheap activations and updates).
+# A branch on `kind` inside a hot loop costs time on every element; calling these with a constant kind lets
+# the compiler fold the branch away (docs/performance.md has the figures).
 
 @njit(cache=True, inline="always", error_model="numpy")
 def _activate_loop(z, h, kind):
@@ -52,39 +51,39 @@ def _activate_grad_loop(dh, z, h, kind):
 @njit(cache=True, error_model="numpy")
 def _activate_all(z, h, kind):
     """h = f(z) elementwise, (n, H)."""
-    if kind == 0:
-        _activate_loop(z, h, 0)
-    elif kind == 1:
-        _activate_loop(z, h, 1)
-    elif kind == 2:
-        _activate_loop(z, h, 2)
-    elif kind == 3:
-        _activate_loop(z, h, 3)
-    elif kind == 4:
-        _activate_loop(z, h, 4)
-    elif kind == 5:
-        _activate_loop(z, h, 5)
+    if kind == ACT_LINEAR:
+        _activate_loop(z, h, ACT_LINEAR)
+    elif kind == ACT_SIGMOID:
+        _activate_loop(z, h, ACT_SIGMOID)
+    elif kind == ACT_TANH:
+        _activate_loop(z, h, ACT_TANH)
+    elif kind == ACT_RELU:
+        _activate_loop(z, h, ACT_RELU)
+    elif kind == ACT_LEAKY_RELU:
+        _activate_loop(z, h, ACT_LEAKY_RELU)
+    elif kind == ACT_ELU:
+        _activate_loop(z, h, ACT_ELU)
     else:
-        _activate_loop(z, h, 6)
+        _activate_loop(z, h, ACT_GELU)
 
 
 @njit(cache=True, error_model="numpy")
 def _activate_grad_all(dh, z, h, kind):
     """dh *= f'(z) elementwise, given h = f(z), (n, H)."""
-    if kind == 0:
+    if kind == ACT_LINEAR:
         return
-    elif kind == 1:
-        _activate_grad_loop(dh, z, h, 1)
-    elif kind == 2:
-        _activate_grad_loop(dh, z, h, 2)
-    elif kind == 3:
-        _activate_grad_loop(dh, z, h, 3)
-    elif kind == 4:
-        _activate_grad_loop(dh, z, h, 4)
-    elif kind == 5:
-        _activate_grad_loop(dh, z, h, 5)
+    elif kind == ACT_SIGMOID:
+        _activate_grad_loop(dh, z, h, ACT_SIGMOID)
+    elif kind == ACT_TANH:
+        _activate_grad_loop(dh, z, h, ACT_TANH)
+    elif kind == ACT_RELU:
+        _activate_grad_loop(dh, z, h, ACT_RELU)
+    elif kind == ACT_LEAKY_RELU:
+        _activate_grad_loop(dh, z, h, ACT_LEAKY_RELU)
+    elif kind == ACT_ELU:
+        _activate_grad_loop(dh, z, h, ACT_ELU)
     else:
-        _activate_grad_loop(dh, z, h, 6)
+        _activate_grad_loop(dh, z, h, ACT_GELU)
 
 
 @njit(cache=True, inline="always", error_model="numpy")
@@ -97,22 +96,22 @@ def _update_loop(theta, grad, m, v, kind, hyper, t, corr1, corr2, trainable, fro
 @njit(cache=True, error_model="numpy")
 def _update_all(theta, grad, m, v, kind, hyper, t, corr1, corr2, trainable, frozen):
     """One optimizer step over the flat parameter vector (entries with trainable == 0 stay put if frozen)."""
-    if kind == 0:
-        _update_loop(theta, grad, m, v, 0, hyper, t, corr1, corr2, trainable, frozen)
-    elif kind == 1:
-        _update_loop(theta, grad, m, v, 1, hyper, t, corr1, corr2, trainable, frozen)
-    elif kind == 2:
-        _update_loop(theta, grad, m, v, 2, hyper, t, corr1, corr2, trainable, frozen)
-    elif kind == 3:
-        _update_loop(theta, grad, m, v, 3, hyper, t, corr1, corr2, trainable, frozen)
-    elif kind == 4:
-        _update_loop(theta, grad, m, v, 4, hyper, t, corr1, corr2, trainable, frozen)
-    elif kind == 5:
-        _update_loop(theta, grad, m, v, 5, hyper, t, corr1, corr2, trainable, frozen)
-    elif kind == 6:
-        _update_loop(theta, grad, m, v, 6, hyper, t, corr1, corr2, trainable, frozen)
+    if kind == OPT_SGD:
+        _update_loop(theta, grad, m, v, OPT_SGD, hyper, t, corr1, corr2, trainable, frozen)
+    elif kind == OPT_MOMENTUM:
+        _update_loop(theta, grad, m, v, OPT_MOMENTUM, hyper, t, corr1, corr2, trainable, frozen)
+    elif kind == OPT_NESTEROV:
+        _update_loop(theta, grad, m, v, OPT_NESTEROV, hyper, t, corr1, corr2, trainable, frozen)
+    elif kind == OPT_ADAGRAD:
+        _update_loop(theta, grad, m, v, OPT_ADAGRAD, hyper, t, corr1, corr2, trainable, frozen)
+    elif kind == OPT_RMSPROP:
+        _update_loop(theta, grad, m, v, OPT_RMSPROP, hyper, t, corr1, corr2, trainable, frozen)
+    elif kind == OPT_ADAM:
+        _update_loop(theta, grad, m, v, OPT_ADAM, hyper, t, corr1, corr2, trainable, frozen)
+    elif kind == OPT_ADAMW:
+        _update_loop(theta, grad, m, v, OPT_ADAMW, hyper, t, corr1, corr2, trainable, frozen)
     else:
-        _update_loop(theta, grad, m, v, 7, hyper, t, corr1, corr2, trainable, frozen)
+        _update_loop(theta, grad, m, v, OPT_ADAMAX, hyper, t, corr1, corr2, trainable, frozen)
 
 
 # ---- layers -----------------------------------------------------------------------------------------------
@@ -135,7 +134,7 @@ def _workspace(layout, rows, dtype_of):
     for k in range(n_layers):
         H.append(np.empty((rows, layout[k, D_OUT]), dtype_of.dtype))
     Z = [np.empty((rows, layout[k, D_OUT]), dtype_of.dtype) for k in range(n_layers)]
-    Zhat = [np.empty((rows if layout[k, G_OFF] >= 0 else 0, layout[k, D_OUT]), dtype_of.dtype)
+    Zhat = [np.empty((rows if layout[k, G_OFF] != ABSENT else 0, layout[k, D_OUT]), dtype_of.dtype)
             for k in range(n_layers)]
     M = [np.empty((rows if layout[k, DROP] else 0, layout[k, D_OUT]), dtype_of.dtype) for k in range(n_layers)]
     inv_std = [np.empty(layout[k, D_OUT], dtype_of.dtype) for k in range(n_layers)]
@@ -146,14 +145,15 @@ def _workspace(layout, rows, dtype_of):
 def _batchnorm_forward(z, zhat, inv_std, gamma, beta, rmean, rvar, training, update, momentum, eps):
     """In place: z (n, H) -> gamma * z_hat + beta, with batch statistics in training, running ones otherwise."""
     for j in range(z.shape[1]):
-        _bn_column_forward(z, zhat, inv_std, gamma, beta, rmean, rvar, j, training, update, momentum, eps)
+        _bn_column_forward(z[:, j], zhat[:, j], inv_std, gamma, beta, rmean, rvar, j, training, update, momentum,
+                           eps)
 
 
 @njit(cache=True, error_model="numpy")
 def _batchnorm_backward(dz, zhat, inv_std, gamma, dgamma, dbeta):
     """In place: dz (n, H) w.r.t. the batch-norm output -> w.r.t. its input; fills dgamma, dbeta (H,)."""
     for j in range(dz.shape[1]):
-        _bn_column_backward(dz, zhat, inv_std, gamma, dgamma, dbeta, j)
+        _bn_column_backward(dz[:, j], zhat[:, j], inv_std, gamma, dgamma, dbeta, j)
 
 
 @njit(cache=True, error_model="numpy")
@@ -166,7 +166,7 @@ def _layer_forward(layout, k, theta, buffers, hyper, iconf, h_in, z, zhat, inv_s
         for j in range(z.shape[1]):
             z[i, j] += b[j]
     width = layout[k, D_OUT]
-    if layout[k, G_OFF] >= 0:
+    if layout[k, G_OFF] != ABSENT:
         g0, be0, r0 = layout[k, G_OFF], layout[k, BETA_OFF], layout[k, RM_OFF]
         _batchnorm_forward(z, zhat, inv_std, theta[g0:g0 + width], theta[be0:be0 + width],
                            buffers[r0:r0 + width], buffers[r0 + width:r0 + 2 * width], training,
@@ -214,7 +214,7 @@ def _forward_backward(layout, theta, grad, buffers, hyper, iconf, T, n, H, Z, Zh
         _activate_grad_all(dh, Z[k][:n], h, kind)                   # back through the activation
         gW, gb = _weights(layout, k, grad)
         W, _ = _weights(layout, k, theta)
-        if layout[k, G_OFF] >= 0:
+        if layout[k, G_OFF] != ABSENT:
             g0, be0 = layout[k, G_OFF], layout[k, BETA_OFF]
             _batchnorm_backward(dh, Zhat[k][:n], inv_std[k], theta[g0:g0 + width], grad[g0:g0 + width],
                                 grad[be0:be0 + width])
@@ -241,19 +241,12 @@ def _forward_backward(layout, theta, grad, buffers, hyper, iconf, T, n, H, Z, Zh
 @njit(cache=True, error_model="numpy")
 def _batch_accuracy(loss_kind, out, T):
     """Fraction of correct predictions: out (n, C), T (>= n, Ct); 0 for regression losses."""
-    if loss_kind < 3:
+    if not _is_classification(loss_kind):
         return 0.0
-    n, c = out.shape
+    n = out.shape[0]
     correct = 0
     for i in range(n):
-        if c == 1:
-            pred = 1 if out[i, 0] > 0 else 0
-        else:
-            pred = 0
-            for j in range(1, c):
-                if out[i, j] > out[i, pred]:
-                    pred = j
-        correct += pred == int(T[i, 0])
+        correct += _row_class(out[i]) == int(T[i, 0])
     return correct / n
 
 
@@ -262,28 +255,29 @@ def _clip_and_update(theta, grad, state, hyper, opt, t):
     """Clip the gradient's global L2 norm to hyper[CLIP] (if > 0), then apply one optimizer step.
     state (2, P) holds the optimizer's two vectors; a third row, if present, marks trainable (1) and frozen (0)
     entries: frozen gradients are zeroed (so they do not count in the norm) and frozen weights never move."""
-    frozen = state.shape[0] > 2
+    frozen = state.shape[0] > N_MOMENTS
+    trainable = state[state.shape[0] - 1]                           # the TRAINABLE row when frozen
     if frozen:
         for i in range(grad.shape[0]):
-            grad[i] *= state[2, i]
+            grad[i] *= trainable[i]
     if hyper[CLIP] > 0:
         total = 0.0
         for i in range(grad.shape[0]):
             total += grad[i] * grad[i]
         norm = math.sqrt(total)
         if norm > hyper[CLIP]:
-            factor = hyper[CLIP] / (norm + 1e-6)
+            factor = _clip_factor(norm, hyper[CLIP])
             for i in range(grad.shape[0]):
                 grad[i] *= factor
     corr1, corr2 = _bias_corrections(hyper, t)
-    _update_all(theta, grad, state[0], state[1], opt, hyper, t, corr1, corr2, state[state.shape[0] - 1], frozen)
+    _update_all(theta, grad, state[STATE_M], state[STATE_V], opt, hyper, t, corr1, corr2, trainable, frozen)
 
 
 @njit(cache=True, error_model="numpy")
 def forward(layout, theta, buffers, hyper, X):
     """Evaluation-mode forward pass: X (N, D0) -> outputs (N, C)."""
     n = X.shape[0]
-    no_counters = np.zeros(6, np.int64)                             # eval mode: no dropout, no stat updates
+    no_counters = np.zeros(N_ICONF, np.int64)                       # eval mode: no dropout, no stat updates
     h = X
     for k in range(layout.shape[0]):
         z = np.empty((n, layout[k, D_OUT]), theta.dtype)
@@ -311,7 +305,7 @@ def train_steps(layout, theta, grad, state, buffers, hyper, iconf, X, T, order, 
     H, Z, Zhat, M, inv_std, buf_a, buf_b = _workspace(layout, batch, theta)
     Tb = np.empty((batch, T.shape[1]), T.dtype)
     total = order.shape[0]
-    steps = (total + batch - 1) // batch
+    steps = _batches_in(total, batch)
     for s in range(steps):
         start = s * batch
         n = min(batch, total - start)
@@ -320,8 +314,8 @@ def train_steps(layout, theta, grad, state, buffers, hyper, iconf, X, T, order, 
             Tb[i, :] = T[order[start + i]]
         loss = _forward_backward(layout, theta, grad, buffers, hyper, iconf, Tb, n, H, Z, Zhat, M, inv_std,
                                  buf_a, buf_b)
-        record[s, 0] = loss
-        record[s, 1] = _batch_accuracy(iconf[LOSS], H[layout.shape[0]][:n], Tb)
+        record[s, RECORD_LOSS] = loss
+        record[s, RECORD_ACCURACY] = _batch_accuracy(iconf[LOSS], H[layout.shape[0]][:n], Tb)
         if not math.isfinite(loss):
             return s
         iconf[STEP] += 1

@@ -6,13 +6,18 @@ exactly as a student would write them. See :mod:`dlkit.kernels` for the contract
 from __future__ import annotations
 
 import sys
+from collections import namedtuple
 
 import numpy as np
 
 from .. import activations, layers, losses, optimizers
+from ..packing import (ABSENT, ACT, B_OFF, BATCH, BETA1, BETA2, BETA_OFF, BN_EPS, BN_MOMENTUM, CLIP, D_IN, D_OUT,
+                       DROP, DROPOUT, EPS, G_OFF, L1, L2, LOSS, LR, MOMENTUM, N_MOMENTS, OPT, RECORD_ACCURACY,
+                       RECORD_LOSS, RM_OFF, SEED, STEP, TRAINABLE, UPDATE_STATS, W_OFF, WEIGHT_DECAY)
 from .host import HostRun
-from .layout import (ACT, B_OFF, BATCH, BETA_OFF, BN_EPS, BN_MOMENTUM, CLIP, D_IN, D_OUT, DROP, DROPOUT,
-                     G_OFF, L1, L2, LOSS, OPT, RM_OFF, SEED, STEP, UPDATE_STATS, W_OFF)
+
+# what one layer's forward pass keeps for its backward pass (None where the layer has no such piece)
+LayerCache = namedtuple("LayerCache", "dense batchnorm activation dropout_mask")
 
 
 def layer_views(row, theta, buffers):
@@ -20,14 +25,14 @@ def layer_views(row, theta, buffers):
     d, h = int(row[D_IN]), int(row[D_OUT])
     W = theta[row[W_OFF]:row[W_OFF] + d * h].reshape(d, h)
     b = theta[row[B_OFF]:row[B_OFF] + h]
-    if row[G_OFF] < 0:
+    if row[G_OFF] == ABSENT:
         return W, b, None
     bn = (theta[row[G_OFF]:row[G_OFF] + h], theta[row[BETA_OFF]:row[BETA_OFF] + h],
           buffers[row[RM_OFF]:row[RM_OFF] + h], buffers[row[RM_OFF] + h:row[RM_OFF] + 2 * h])
     return W, b, bn
 
 
-def _layer_forward(row, k, theta, buffers, hyper, iconf, h, training):
+def layer_forward(row, k, theta, buffers, hyper, iconf, h, training):
     """One layer: h (N, D) -> (N, H) with its caches, in the order dense -> batch norm -> activation -> dropout."""
     W, b, bn = layer_views(row, theta, buffers)
     z, dense_cache = layers.dense_forward(h, W, b)
@@ -42,12 +47,12 @@ def _layer_forward(row, k, theta, buffers, hyper, iconf, h, training):
     mask = None
     if training and row[DROP]:
         h, mask = layers.dropout_forward(h, hyper[DROPOUT], iconf[SEED], iconf[STEP], k)
-    return h, (dense_cache, bn_cache, act_cache, mask)
+    return h, LayerCache(dense_cache, bn_cache, act_cache, mask)
 
 
 def _layer_backward(dh, cache):
     """dh (N, H) -> dx (N, D), dW, db, dgamma, dbeta (the last two None without batch norm)."""
-    dense_cache, bn_cache, act_cache, mask = cache
+    dense_cache, bn_cache, act_cache, mask = cache                  # a LayerCache
     if mask is not None:
         dh = layers.dropout_backward(dh, mask)
     dz = layers.activation_backward(dh, act_cache)
@@ -62,13 +67,13 @@ def forward(layout, theta, buffers, hyper, X):
     """Evaluation-mode forward pass: X (N, D0) -> outputs (N, C)."""
     h = X
     for k, row in enumerate(layout, start=1):
-        h, _ = _layer_forward(row, k, theta, buffers, hyper, None, h, training=False)
+        h, _ = layer_forward(row, k, theta, buffers, hyper, None, h, training=False)
     return h
 
 
 def targets(loss_id, T):
     """Loss targets from the packed target array T (N, Ct): class labels (N,) int or the float targets."""
-    if losses.NAMES[loss_id] in losses.CLASSIFICATION:
+    if losses.is_classification(loss_id):
         return T[:, 0].astype(np.int64)
     return T
 
@@ -80,7 +85,7 @@ def forward_backward(layout, theta, grad, buffers, hyper, iconf, X, T):
 
 def batch_accuracy(loss_id, out, T):
     """Fraction of correct predictions in a batch: out (N, C), T (N, Ct); 0 for regression losses."""
-    if losses.NAMES[loss_id] not in losses.CLASSIFICATION:
+    if not losses.is_classification(loss_id):
         return 0.0
     return float(np.mean(losses.predict_classes(out) == T[:, 0]))
 
@@ -90,7 +95,7 @@ def _forward_backward(layout, theta, grad, buffers, hyper, iconf, X, T):
     # forward
     caches, h = [], X
     for k, row in enumerate(layout, start=1):
-        h, cache = _layer_forward(row, k, theta, buffers, hyper, iconf, h, training=True)
+        h, cache = layer_forward(row, k, theta, buffers, hyper, iconf, h, training=True)
         caches.append(cache)
     # loss
     h_out = h
@@ -116,25 +121,25 @@ def train_steps(layout, theta, grad, state, buffers, hyper, iconf, X, T, order, 
     for start in range(0, len(order), batch_size):
         idx = order[start:start + batch_size]
         loss, out = _forward_backward(layout, theta, grad, buffers, hyper, iconf, X[idx], T[idx])
-        record[steps] = loss, batch_accuracy(iconf[LOSS], out, T[idx])
+        record[steps, RECORD_LOSS] = loss
+        record[steps, RECORD_ACCURACY] = batch_accuracy(iconf[LOSS], out, T[idx])
         if not np.isfinite(loss):
             return steps
-        frozen = state[2] == 0 if len(state) > 2 else np.zeros(len(theta), dtype=bool)
+        frozen = state[TRAINABLE] == 0 if len(state) > N_MOMENTS else np.zeros(len(theta), dtype=bool)
         grad[frozen] = 0                                 # frozen weights: no gradient, no update
-        kept = theta[frozen].copy(), state[:2, frozen].copy()
+        kept = theta[frozen].copy(), state[:N_MOMENTS, frozen].copy()
         optimizers.clip_by_norm(grad, hyper[CLIP])
         iconf[STEP] += 1
-        opt.update(theta, grad, state[:2], int(iconf[STEP]))
-        theta[frozen], state[:2, frozen] = kept
+        opt.update(theta, grad, state[:N_MOMENTS], int(iconf[STEP]))
+        theta[frozen], state[:N_MOMENTS, frozen] = kept
         steps += 1
     return steps
 
 
 def _hyper_dict(opt, hyper):
     """Read an optimizer's named hyper-parameters back from the packed vector."""
-    slots = {"lr": optimizers.LR, "momentum": optimizers.MOMENTUM, "beta1": optimizers.BETA1,
-             "beta2": optimizers.BETA2, "alpha": optimizers.BETA2, "eps": optimizers.EPS,
-             "weight_decay": optimizers.WEIGHT_DECAY}
+    slots = {"lr": LR, "momentum": MOMENTUM, "beta1": BETA1, "beta2": BETA2, "alpha": BETA2, "eps": EPS,
+             "weight_decay": WEIGHT_DECAY}
     return {name: float(hyper[slots[name]]) for name in opt.hyper}
 
 

@@ -177,7 +177,7 @@ def test_the_fused_epoch_kernels_dense_loops_are_lean():
     a thread in registers and walking unsigned offsets makes the product loops a few instructions per
     multiply-add (they were 35-40 with recomputed, signed, wrapped-around indices and one sum a thread), in
     float32."""
-    from dlkit.kernels import cuda_fused as F
+    from dlkit.kernels.cuda import fused as F
 
     try:
         report = compiled.inspect_kernel(F.train_epoch, signature=FUSED_SIGNATURE.format(t="float32"))

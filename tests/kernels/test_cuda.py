@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import dlkit as dk
-from dlkit import activations, layers, losses, optimizers
+from dlkit import activations, layers, losses, optimizers, packing
 from dlkit.backend import cuda_status
 
 pytestmark = pytest.mark.skipif(cuda_status() == "missing", reason="no GPU and no CUDA simulator")
@@ -165,8 +165,9 @@ def test_row_losses_reduce_to_the_batch_mean(name, c, rng):
 def test_clip_and_update_matches_the_numpy_optimizer(name, rng):
     theta, grad = rng.normal(size=11), rng.normal(size=11) * 3
     opt = optimizers.get(name, lr=0.05)
-    hyper = np.concatenate([opt.vector(), np.zeros(6)])
-    hyper[6] = 1.0                                               # clip the global norm to 1
+    hyper = packing.empty_hyper()
+    hyper[:packing.N_OPTIMIZER_SLOTS] = opt.vector()
+    hyper[packing.CLIP] = 1.0                                    # clip the global norm to 1
     th, gr, st = cuda.to_device(theta), cuda.to_device(grad), cuda.to_device(np.zeros((2, 11)))
     norm2, record = cuda.to_device(np.zeros(1)), cuda.to_device(np.zeros((1, 2)))
     for t in (1, 2):
@@ -186,7 +187,7 @@ def test_update_is_skipped_after_a_non_finite_loss(rng):
     th = cuda.to_device(theta)
     record = cuda.to_device(np.array([[np.nan, 0.0]]))
     K.clip_and_update[1, 8](th, cuda.to_device(np.ones(5)), cuda.device_array(5), cuda.device_array(5), 0,
-                            cuda.to_device(np.full(12, 0.1)), 1, 1.0, 1.0, cuda.to_device(np.zeros(1)), record, 0,
+                            cuda.to_device(np.full(packing.N_HYPER, 0.1)), 1, 1.0, 1.0, cuda.to_device(np.zeros(1)), record, 0,
                             cuda.device_array(5), False)
     np.testing.assert_array_equal(th.copy_to_host(), theta)
 
@@ -261,7 +262,7 @@ def test_reference_report_compares_with_torch(on_cuda, rng):
 
 def test_module_09_reference_kernels_through_the_workbench(rng):
     from dlkit import gpu
-    from tests import gpu_reference_kernels as ref
+    from tests.kernels import gpu_reference_kernels as ref
 
     x = rng.normal(size=(5, 7)).astype(np.float32)
     np.testing.assert_array_equal(gpu.launch_elementwise(ref.relu_kernel, x, threads=8), np.maximum(x, 0))
@@ -351,7 +352,7 @@ def test_gpu_every_loss_matches_torch_cuda(on_cuda, loss, rng):
 @pytest.mark.gpu
 def test_gpu_module_09_reference_kernels_at_real_sizes(rng):
     from dlkit import gpu
-    from tests import gpu_reference_kernels as ref
+    from tests.kernels import gpu_reference_kernels as ref
 
     x = rng.normal(size=(1000, 777)).astype(np.float32)
     np.testing.assert_array_equal(gpu.launch_elementwise(ref.relu_kernel, x, threads=256), np.maximum(x, 0))
