@@ -25,7 +25,7 @@ import ipywidgets as W
 import numpy as np
 
 from .. import plots
-from ..kernels.host import single_threaded_blas
+from ..backend import single_threaded_blas
 from ..training import DivergenceWarning, LiveHook
 from .controls import SPEEDS, button
 
