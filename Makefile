@@ -6,7 +6,8 @@ STAMP  := $(VENV)/.installed-stamp
 # nbval runs every notebook and compares the outputs of cells marked # NBVAL_CHECK_OUTPUT
 NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg
 
-.PHONY: env warm lab chromium test test-fast bench gpu-report release notebooks clean prepare-grading collect grade feedback export report
+.PHONY: env warm lab chromium test test-fast bench gpu-report release notebooks clean prepare-grading collect grade feedback export report \
+	student-kit hub-demo hub-test
 
 # Create the virtual environment and install dlkit with its dev tools (offline-friendly: torch is pinned).
 $(STAMP): pyproject.toml
@@ -67,10 +68,23 @@ export: env
 report: env
 	$(PY) -m dlkit.course report $(A) $(GRADE_ARGS)
 
+# What a class gets: dist/student-kit/ and dist/student-kit.zip, without solutions, hidden tests, planted bugs or
+# the instructor's tools (tools/student_kit.py checks it before writing the zip).
+student-kit: env
+	$(PY) tools/student_kit.py
+
+# A real JupyterHub on 127.0.0.1, as root: the shared environment, Unix accounts, the whole term, then everything
+# removed (hub/, docs/jupyterhub.md). HUB_ARGS="--serve" keeps the hub up afterwards until Ctrl+C.
+hub-demo: env
+	$(PY) -m hub.demo $(HUB_ARGS)
+
+hub-test: env chromium
+	$(PY) -m pytest -m hub tests/hub -p no:xdist -q
+
 # Run the lecture notebooks afresh and keep only the outputs nbval checks (commit the result).
 notebooks: warm
 	$(PY) -m dlkit.course refresh notebooks
 
 clean:
-	rm -rf $(VENV) .pytest_cache bench-results test-artifacts
+	rm -rf $(VENV) .pytest_cache bench-results test-artifacts dist
 	find . -name __pycache__ -prune -exec rm -rf {} +
