@@ -74,10 +74,13 @@ class _Snapshot(types.SimpleNamespace):
 
 
 def _public(module):
-    """The public functions and classes a module defines, as they are now."""
+    """The public functions and classes a module defines (a package: in its own modules), as they are now."""
+    def defined_here(v):
+        home = getattr(v, "__module__", "")
+        return home == module.__name__ or home.startswith(module.__name__ + ".")
+
     return {k: v for k, v in vars(module).items()
-            if not k.startswith("_") and (inspect.isfunction(v) or inspect.isclass(v))
-            and getattr(v, "__module__", "") == module.__name__}
+            if not k.startswith("_") and (inspect.isfunction(v) or inspect.isclass(v)) and defined_here(v)}
 
 
 def _snapshot(module):
