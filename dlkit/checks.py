@@ -14,7 +14,7 @@ A student cell that reassigns ``numpy.allclose``, ``numpy.testing.assert_allclos
 changes nothing here.
 
 ``checks.check_my_work()``, the last cell of every assignment, shows a "Check my work" button: it runs the saved
-notebook's tests in a fresh kernel (:func:`dlkit.grading.check_notebook`) and lists which parts pass.
+notebook's tests in a fresh kernel and lists which parts pass (:mod:`dlkit.my_work`, re-exported here).
 """
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ from . import gradcheck as _gradcheck
 from . import layers as _layers
 from . import losses as _losses
 from . import optimizers as _optimizers
+# the "Check my work" button, and nbgrader's grading-mode variable (named once, there)
+from .my_work import GRADING_ENV, CheckMyWork, check_my_work
 
 __all__ = ["CheckFailure", "close", "equal", "true", "shape", "call", "autograd", "reference", "grading",
            "GRADING_ENV", "check_my_work", "CheckMyWork"]
@@ -44,8 +46,6 @@ _array_equal, _number, _bool, _prod = np.array_equal, np.number, np.bool_, np.pr
 _F64, _NDARRAY = np.float64, np.ndarray
 _where, _mean, _isnan = np.where, np.mean, np.isnan
 _np_warnings = warnings.catch_warnings
-
-GRADING_ENV = "NBGRADER_EXECUTION"      # nbgrader sets it to "autograde" or "validate" while it runs a notebook
 
 
 class CheckFailure(AssertionError):
@@ -397,85 +397,6 @@ def autograd(fn, *arrays):
     value.sum().backward()
     grads = [None if t.grad is None else t.grad.numpy().copy() for t in tensors]
     return value.detach().numpy().copy(), grads
-
-
-# ---------------------------------------------------------------- check my work (the button)
-
-class CheckMyWork:
-    """The "Check my work" button and its report. A click runs :func:`dlkit.grading.check_notebook` on the saved
-    notebook in a background thread (the notebook stays usable) and shows its per-part report."""
-
-    def __init__(self, path=None):
-        import ipywidgets as widgets
-
-        from . import grading as _grading
-
-        self.path, self.report, self.thread = path, None, None
-        self.estimate = _grading.TYPICAL_CHECK_SECONDS
-        self.button = widgets.Button(description="Check my work", icon="check", button_style="primary",
-                                     tooltip="run the tests of the saved notebook in a fresh kernel")
-        self.output = widgets.HTML()
-        self.widget = widgets.VBox([self.button, self.output])
-        self.button.on_click(self._start)
-        try:
-            name = _grading.find_notebook(path).name
-            self._show(f"Runs the tests of {name} as last saved, in a fresh kernel (about {self.estimate} s): "
-                       "save first with Ctrl+S (⌘S on a Mac).")
-        except FileNotFoundError as err:
-            self._show(str(err))
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
-
-    def _show(self, text):
-        import html
-
-        self.output.value = f"<pre style='white-space: pre-wrap; margin: 0'>{html.escape(text)}</pre>"
-
-    def _start(self, _button=None):
-        import threading
-
-        if self.thread is not None and self.thread.is_alive():
-            return
-        self.button.disabled = True
-        self.thread = threading.Thread(target=self._run, name="check-my-work", daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        import time
-
-        from . import grading as _grading
-
-        started = time.monotonic()
-
-        def progress(i, n):
-            at = f"cell {i} of {n}, " if i else ""
-            self._show(f"running your notebook in a fresh kernel… {at}{time.monotonic() - started:.0f} s "
-                       f"(about {self.estimate:.0f} s)")
-
-        try:
-            path = _grading.find_notebook(self.path)
-            progress(0, 0)
-            self.report = _grading.check_notebook(path, progress=progress)
-            self.estimate = max(1, round(self.report.seconds))
-            self._show(self.report.text())
-        except Exception as err:                   # shown in the notebook: the student can act on it
-            self._show(f"Could not check your work: {err}")
-        finally:
-            self.button.disabled = False
-
-
-def check_my_work(path=None):
-    """The "Check my work" button (the last cell of every assignment): a click runs the tests of the *saved*
-    notebook (path, default: this kernel's notebook, see :func:`dlkit.grading.find_notebook`) in a fresh kernel
-    and reports each graded part. Builds nothing while the notebook is graded or checked (prints a note)."""
-    from . import grading as _grading
-
-    if grading() or os.environ.get(_grading.CHECKING_ENV):
-        print("(Check my work: the button appears when you run this notebook yourself, not while it is graded "
-              "or checked.)")
-        return None
-    return CheckMyWork(path)
 
 
 # ---------------------------------------------------------------- read-only module
