@@ -3,7 +3,7 @@
 One scratch course serves the whole file: nbgrader releases every assignment (with a gradebook), three
 submissions per assignment are autograded in one nbgrader run — the solution, the untouched exercise and the
 solution with one planted bug — and the Validator runs on solutions and (inverted) on exercises. Many more
-planted bugs run through ``dlkit.course.grade_in_process``, which executes the same cells without a kernel.
+planted bugs run through ``dlkit.course.inprocess.grade_in_process``, which executes the same cells without a kernel.
 """
 import fnmatch
 import json
@@ -19,20 +19,24 @@ from concurrent.futures import ProcessPoolExecutor
 import nbformat
 import pytest
 
-from dlkit import course
+from dlkit.course import ROOT
+from dlkit.course.bugs import planted_bugs
+from dlkit.course.cells import HIDDEN, SOLUTION, cell_by_id, grade_cells, nbgrader_meta, regions
+from dlkit.course.inprocess import grade_in_process
+from dlkit.course.notebooks import notebooks
+from dlkit.course.release import ASSIGNMENT_GLOB, assignments, validate
 
-ROOT = course.ROOT
 # DLKIT_ASSIGNMENTS="04-*" narrows the tier to some assignments while you work on them
-ASSIGNMENTS = [a for a in course.assignments() if fnmatch.fnmatch(a, os.environ.get("DLKIT_ASSIGNMENTS", "*"))]
+ASSIGNMENTS = [a for a in assignments(ROOT) if fnmatch.fnmatch(a, os.environ.get("DLKIT_ASSIGNMENTS", "*"))]
 RUNTIME_LIMIT = 60.0          # seconds for a whole assignment on 2 cores (course rule); measured in-process
 
-BUGS = [bug for assignment in ASSIGNMENTS for bug in course.planted_bugs(assignment)]
+BUGS = [bug for assignment in ASSIGNMENTS for bug in planted_bugs(assignment, ROOT)]
 # the bug each assignment's real nbgrader run plants (marked real_run=True in its planted_bugs.py)
 REAL_RUN_BUG = {bug.assignment: bug for bug in BUGS if bug.real_run}
 
 
 def _notebook_name(assignment):
-    (path,) = course.notebooks(ROOT / "solutions" / assignment)
+    (path,) = notebooks(ROOT / "solutions" / assignment)
     return path.name
 
 
@@ -59,7 +63,7 @@ def scratch(tmp_path_factory):
     shutil.copy(ROOT / "nbgrader_config.py", root)
     for assignment in ASSIGNMENTS:
         shutil.copytree(ROOT / "solutions" / assignment, root / "solutions" / assignment)
-    _nbgrader(root, "generate_assignment", course.ASSIGNMENT_GLOB, "--force")
+    _nbgrader(root, "generate_assignment", ASSIGNMENT_GLOB, "--force")
     for assignment in ASSIGNMENTS:
         name = _notebook_name(assignment)
         submissions = {"solution": _solution(assignment),
@@ -74,8 +78,8 @@ def scratch(tmp_path_factory):
     jobs = {(a, invert): root / ("exercises" if invert else "solutions") / a / _notebook_name(a)
             for a in ASSIGNMENTS for invert in (False, True)}
     with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {key: pool.submit(course.validate, path, key[1], root) for key, path in jobs.items()}
-        _nbgrader(root, "autograde", course.ASSIGNMENT_GLOB, "--force")
+        futures = {key: pool.submit(validate, path, key[1], root) for key, path in jobs.items()}
+        _nbgrader(root, "autograde", ASSIGNMENT_GLOB, "--force")
         validations = {key: future.result() for key, future in futures.items()}
     return root, validations
 
@@ -91,16 +95,16 @@ def _scores(root, assignment, student):
 
 def _autograded_outputs(root, assignment, student, grade_id):
     nb = nbformat.read(str(root / "autograded" / student / assignment / _notebook_name(assignment)), as_version=4)
-    cell = course.cell_by_id(nb, grade_id)
+    cell = cell_by_id(nb, grade_id)
     return "\n".join(o.get("evalue", "") + o.get("text", "") for o in cell.outputs)
 
 
 # ---------------------------------------------------------------- release
 
 def test_every_assignment_is_released():
-    assert course.assignments(), "no assignments in solutions/"
-    released = sorted(p.name for p in (ROOT / "exercises").glob(course.ASSIGNMENT_GLOB))
-    assert released == course.assignments(), "exercises/ and solutions/ hold different assignments: run `make release`"
+    assert assignments(ROOT), "no assignments in solutions/"
+    released = sorted(p.name for p in (ROOT / "exercises").glob(ASSIGNMENT_GLOB))
+    assert released == assignments(ROOT), "exercises/ and solutions/ hold different assignments: run `make release`"
 
 
 @pytest.mark.slow
@@ -120,14 +124,13 @@ def test_committed_exercises_are_what_nbgrader_generates(scratch):
 
 def test_no_solution_or_hidden_test_text_in_exercises():
     released = "\n".join(p.read_text() for p in (ROOT / "exercises").rglob("*.ipynb"))
-    for marker in course.SOLUTION + course.HIDDEN + ("BEGIN MARK SCHEME",):
+    for marker in SOLUTION + HIDDEN + ("BEGIN MARK SCHEME",):
         assert marker not in released
     for assignment in ASSIGNMENTS:
         nb = _solution(assignment)
         secret, public = [], []
         for cell in nb.cells:
-            regions = course.regions(cell.source, course.SOLUTION) + course.regions(cell.source, course.HIDDEN)
-            secret += regions
+            secret += regions(cell.source, SOLUTION) + regions(cell.source, HIDDEN)
             public.append(re.sub(r"### BEGIN (SOLUTION|HIDDEN TESTS).*?### END (SOLUTION|HIDDEN TESTS)", "",
                                  cell.source, flags=re.S))
         public = "\n".join(public)
@@ -143,16 +146,16 @@ def test_no_solution_or_hidden_test_text_in_exercises():
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_assignment_follows_the_conventions(assignment):
     nb = _solution(assignment)
-    graded = course.grade_cells(nb)
+    graded = grade_cells(nb)
     assert len(graded) >= 3 and all(p > 0 for p in graded.values()), "at least 3 autograded parts with points"
-    tests = [c for c in nb.cells if course.nbgrader_meta(c).get("grade_id") in graded]
+    tests = [c for c in nb.cells if nbgrader_meta(c).get("grade_id") in graded]
     for cell in tests:
-        grade_id = course.nbgrader_meta(cell)["grade_id"]
-        assert course.regions(cell.source, course.HIDDEN), f"{grade_id}: no hidden tests"
-        visible = cell.source.split(course.HIDDEN[0])[0]
+        grade_id = nbgrader_meta(cell)["grade_id"]
+        assert regions(cell.source, HIDDEN), f"{grade_id}: no hidden tests"
+        visible = cell.source.split(HIDDEN[0])[0]
         assert "checks." in visible, f"{grade_id}: no visible check before the hidden ones"
-    solutions = [c for c in nb.cells if course.nbgrader_meta(c).get("solution")]
-    assert len(solutions) >= 3 and all(course.regions(c.source, course.SOLUTION) for c in solutions)
+    solutions = [c for c in nb.cells if nbgrader_meta(c).get("solution")]
+    assert len(solutions) >= 3 and all(regions(c.source, SOLUTION) for c in solutions)
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert "from dlkit import checks" in code
     assert not re.search(r"^\s*[%!]", code, flags=re.M), "no magics: grade_in_process runs plain Python"
@@ -161,13 +164,13 @@ def test_assignment_follows_the_conventions(assignment):
     assert "points" in text and "$" in text                  # a points table, and the math in LaTeX
     last = [c for c in nb.cells if c.cell_type == "code"][-1]
     assert last.source.splitlines()[-1] == "checks.check_my_work()", "end with the check-my-work cell"
-    assert course.nbgrader_meta(last).get("locked") and not course.nbgrader_meta(last).get("grade")
+    assert nbgrader_meta(last).get("locked") and not nbgrader_meta(last).get("grade")
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_solution_scores_full_marks_in_process_and_fast(assignment):
     start = time.perf_counter()
-    grade = course.grade_in_process(_solution(assignment))
+    grade = grade_in_process(_solution(assignment))
     assert grade.score == grade.max_score, grade.messages
     assert not grade.errors, grade.errors
     assert time.perf_counter() - start < RUNTIME_LIMIT
@@ -175,7 +178,7 @@ def test_solution_scores_full_marks_in_process_and_fast(assignment):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_untouched_exercise_fails_clearly(assignment):
-    grade = course.grade_in_process(_exercise(assignment))
+    grade = grade_in_process(_exercise(assignment))
     assert grade.score == 0
     for grade_id, message in grade.messages.items():
         assert "not implemented yet" in message, f"{grade_id}: {message}"
@@ -183,16 +186,16 @@ def test_untouched_exercise_fails_clearly(assignment):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_every_assignment_plants_bugs(assignment):
-    bugs = course.planted_bugs(assignment)
+    bugs = planted_bugs(assignment, ROOT)
     assert len(bugs) >= 5, f"solutions/{assignment}/planted_bugs.py: plant at least 5 typical mistakes"
     assert sum(b.real_run for b in bugs) == 1, "mark exactly one bug real_run=True for the real nbgrader run"
-    graded = course.grade_cells(_solution(assignment))
+    graded = grade_cells(_solution(assignment))
     assert set().union(*(b.fails for b in bugs)) == set(graded), "every graded part should catch a planted bug"
 
 
 @pytest.mark.parametrize("bug", BUGS, ids=[f"{b.assignment[:2]}-{b.cell}-{i}" for i, b in enumerate(BUGS)])
 def test_planted_bug_costs_points_and_is_named(bug):
-    grade = course.grade_in_process(bug.plant(_solution(bug.assignment)))
+    grade = grade_in_process(bug.plant(_solution(bug.assignment)))
     lost = {gid for gid, pts in grade.points.items() if pts < grade.max_points[gid]}
     assert lost == bug.fails, f"planted {bug.new!r}: expected {set(bug.fails)} to fail, got {lost}: {grade.messages}"
     for gid in bug.fails:
@@ -205,7 +208,7 @@ def test_planted_bug_costs_points_and_is_named(bug):
 
 def _all_points(assignment):
     """Points of every graded cell, autograded or graded by hand (a written answer)."""
-    return {m["grade_id"]: m["points"] for m in map(course.nbgrader_meta, _solution(assignment).cells)
+    return {m["grade_id"]: m["points"] for m in map(nbgrader_meta, _solution(assignment).cells)
             if m.get("grade") and "points" in m}
 
 
@@ -215,7 +218,7 @@ def test_nbgrader_gives_the_solution_full_marks(scratch, assignment):
     scratch, _ = scratch
     scores, max_score = _scores(scratch, assignment, "solution")
     assert max_score == sum(_all_points(assignment).values())
-    auto = course.grade_cells(_solution(assignment))
+    auto = grade_cells(_solution(assignment))
     assert {g: scores[g] for g in auto} == auto                  # hand-graded answers wait for a human
 
 
@@ -233,7 +236,7 @@ def test_nbgrader_takes_points_for_a_planted_bug_and_says_why(scratch, assignmen
     scratch, _ = scratch
     bug = REAL_RUN_BUG[assignment]
     scores, _ = _scores(scratch, assignment, "planted")
-    auto = course.grade_cells(_solution(assignment))
+    auto = grade_cells(_solution(assignment))
     assert {g for g in auto if scores[g] < auto[g]} == bug.fails
     assert sum(scores[g] for g in auto) == sum(auto.values()) - sum(auto[g] for g in bug.fails)
     feedback = "\n".join(_autograded_outputs(scratch, assignment, "planted", gid) for gid in bug.fails)
@@ -266,7 +269,7 @@ def test_grading_mode_reaches_the_notebook(tmp_path):
                                                                     "schema_version": 3, "solution": False,
                                                                     "task": False}})]
     nbformat.write(probe, str(tmp_path / "probe.ipynb"))
-    assert course.validate(tmp_path / "probe.ipynb") == {}
+    assert validate(tmp_path / "probe.ipynb") == {}
 
 
 def test_config_gives_long_cells_a_longer_timeout():
@@ -277,52 +280,3 @@ def test_config_gives_long_cells_a_longer_timeout():
     short = timeout(nbformat.v4.new_code_cell("pass"))
     long = timeout(nbformat.v4.new_code_cell("pass", metadata={"tags": ["long"]}))
     assert short == config.Execute.timeout and long > short
-
-
-# ---------------------------------------------------------------- dlkit.course helpers
-
-def _tiny_assignment():
-    nb = nbformat.v4.new_notebook()
-
-    def meta(grade_id, solution=False, points=None):
-        m = {"grade": points is not None, "grade_id": grade_id, "locked": not solution, "schema_version": 3,
-             "solution": solution, "task": False}
-        return {"nbgrader": dict(m, **({"points": points} if points else {}))}
-
-    nb.cells = [
-        nbformat.v4.new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION",
-                                  metadata=meta("f", solution=True)),
-        nbformat.v4.new_code_cell("import os\nassert os.environ['NBGRADER_EXECUTION'] == 'autograde'\n"
-                                  "assert f() == 1", metadata=meta("test_a", points=2)),
-        nbformat.v4.new_code_cell("assert f() == 2, 'f is off by one'\n### BEGIN HIDDEN TESTS\nassert True\n"
-                                  "### END HIDDEN TESTS", metadata=meta("test_b", points=3)),
-        nbformat.v4.new_code_cell("undefined_name"),
-    ]
-    return nb
-
-
-def test_grade_in_process_scores_like_nbgrader():
-    grade = course.grade_in_process(_tiny_assignment())
-    assert grade.points == {"test_a": 2, "test_b": 0} and grade.score == 2 and grade.max_score == 5
-    assert grade.messages == {"test_b": "AssertionError: f is off by one"}
-    assert grade.errors == [(3, "NameError: name 'undefined_name' is not defined")]
-    assert "NBGRADER_EXECUTION" not in os.environ or os.environ["NBGRADER_EXECUTION"] != "autograde"
-
-
-def test_plant_replaces_exactly_once_and_refuses_stale_bugs():
-    nb = _tiny_assignment()
-    planted = course.plant(nb, "f", "return 1", "return 2")
-    assert "return 2" in course.cell_by_id(planted, "f").source
-    assert "return 1" in course.cell_by_id(nb, "f").source                 # the original is untouched
-    assert course.grade_in_process(planted).points == {"test_a": 0, "test_b": 3}
-    with pytest.raises(ValueError, match="0 times"):
-        course.plant(nb, "f", "return 3", "return 4")
-    with pytest.raises(ValueError, match="2 times"):
-        course.plant(nb, "test_b", "assert", "assert not")
-
-
-def test_regions_and_grade_cells():
-    nb = _tiny_assignment()
-    assert course.regions(nb.cells[0].source, course.SOLUTION) == ["    return 1\n    "]
-    assert course.regions(nb.cells[2].source, course.HIDDEN) == ["assert True\n"]
-    assert course.grade_cells(nb) == {"test_a": 2, "test_b": 3}
