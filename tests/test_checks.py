@@ -1,14 +1,11 @@
-"""dlkit.checks: every diagnosis a student can meet, checks that a student cell cannot switch off, and the
-"Check my work" button."""
-import shutil
-
+"""dlkit.checks: every diagnosis a student can meet, and checks that a student cell cannot switch off (the
+"Check my work" button it shows: tests/test_my_work.py)."""
 import numpy as np
 import pytest
 
 import dlkit as dk
 import dlkit.layers
 from dlkit import checks
-from dlkit import course as dk_course
 
 
 def failure(fn, *args, **kwargs):
@@ -242,61 +239,3 @@ def test_autograd_gives_values_and_derivatives():
     checks.close("loss", loss, expected_loss)
     checks.close("dlogits", dlogits, expected_grad)
     assert dy is None                                         # labels carry no gradient
-
-
-# ---------------------------------------------------------------- check my work (the button, headless)
-
-def _assignment_copy(tmp_path, version, assignment="02-forward-pass"):
-    """A copy of an assignment's solution or exercise in tmp_path/<version>/<assignment>/, that folder."""
-    folder = tmp_path / version / assignment
-    folder.mkdir(parents=True)
-    shutil.copyfile(dk_course.ROOT / version / assignment / f"{assignment}.ipynb", folder / f"{assignment}.ipynb")
-    return folder
-
-
-def _click_and_wait(button_widget, runs_a_kernel=True):
-    button_widget.button.click()
-    if runs_a_kernel:                                         # seconds of work: still running right after the click
-        assert button_widget.button.disabled                  # no second run while this one goes on
-    button_widget.thread.join(timeout=180)
-    assert not button_widget.thread.is_alive() and not button_widget.button.disabled
-    return button_widget.output.value
-
-
-@pytest.mark.slow
-def test_check_my_work_button_on_the_solution_and_the_untouched_exercise(tmp_path, monkeypatch):
-    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
-    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
-    monkeypatch.chdir(_assignment_copy(tmp_path, "solutions"))         # the kernel's cwd: the notebook's folder
-    shown = checks.check_my_work()
-    assert shown.button.description == "Check my work" and "02-forward-pass.ipynb" in shown.output.value
-    assert "application/vnd.jupyter.widget-view+json" in shown._repr_mimebundle_()
-    assert shown.thread is None                                        # nothing runs until the click
-    text = _click_and_wait(shown)
-    assert shown.report.ok and "✓ pass  test_mlp (3 points)" in text
-    assert "Visible tests passed in 4 of 4 parts" in text and "hidden tests run when your notebook is graded" in text
-    assert "last saved just now" in text and "Ctrl+S" in text
-
-    exercise = _assignment_copy(tmp_path, "exercises")
-    shown = checks.check_my_work(exercise / "02-forward-pass.ipynb")    # an explicit path
-    text = _click_and_wait(shown)
-    assert not shown.report.ok and "passed in 0 of 4 parts" in text
-    for part in shown.report.parts:
-        assert not part.passed and "not implemented yet" in part.message, part
-        assert f"✗ fail  {part.grade_id}" in text
-    assert "Traceback" not in text
-
-
-def test_check_my_work_is_a_note_while_graded_and_says_when_it_finds_no_notebook(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    assert checks.check_my_work() is None
-    assert "not while it is graded" in capsys.readouterr().out
-    monkeypatch.delenv("NBGRADER_EXECUTION")
-    monkeypatch.setenv("DLKIT_CHECKING", "1")                          # inside a check's own kernel
-    assert checks.check_my_work() is None
-    monkeypatch.delenv("DLKIT_CHECKING")
-    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
-    monkeypatch.chdir(tmp_path)
-    shown = checks.check_my_work()
-    assert "cannot tell which notebook" in shown.output.value
-    assert "Could not check your work" in _click_and_wait(shown, runs_a_kernel=False)
