@@ -16,7 +16,8 @@ c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))      # the f
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
 
-# ---- never released: each assignment's planted bugs (read by tests/test_course.py) stay with the instructor
+# ---- never released: each assignment's planted bugs (read by tests/course/test_assignments.py) stay with the
+#      instructor
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "planted_bugs.py"]
 
 # ---- execution limits: every cell gets CELL_TIMEOUT seconds, a cell tagged "long" gets LONG_CELL_TIMEOUT
