@@ -29,63 +29,76 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 def linear(z):
+    """The identity, z -> z (any shape). Module 02."""
     return z
 
 
 def linear_grad(z):
+    """d linear / dz: ones like z. Module 02."""
     return np.ones_like(z)
 
 
 def sigmoid(z):
+    """1 / (1 + e^-z), elementwise. Module 02."""
     # Two branches so exp never overflows: for z < 0 use e^z / (1 + e^z).
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def sigmoid_grad(z):
+    """sigmoid'(z) = s (1 - s) with s = sigmoid(z). Module 02."""
     s = sigmoid(z)
     return s * (1.0 - s)
 
 
 def tanh(z):
+    """tanh(z), elementwise. Module 02."""
     return np.tanh(z)
 
 
 def tanh_grad(z):
+    """tanh'(z) = 1 - tanh(z)^2. Module 02."""
     return 1.0 - np.tanh(z) ** 2
 
 
 def relu(z):
+    """max(z, 0), elementwise. Module 02."""
     return np.maximum(z, 0.0)
 
 
 def relu_grad(z):
+    """1 where z > 0, else 0. Module 02."""
     # The derivative at exactly 0 is taken as 0, as PyTorch does.
     return (z > 0).astype(z.dtype)
 
 
 def leaky_relu(z):
+    """z where z > 0, else LEAKY_SLOPE * z. Module 02."""
     return np.where(z > 0, z, LEAKY_SLOPE * z)
 
 
 def leaky_relu_grad(z):
+    """1 where z > 0, else LEAKY_SLOPE. Module 02."""
     return np.where(z > 0, 1.0, LEAKY_SLOPE).astype(z.dtype)
 
 
 def elu(z):
+    """z where z > 0, else ELU_ALPHA (e^z - 1). Module 02."""
     return np.where(z > 0, z, ELU_ALPHA * np.expm1(np.minimum(z, 0.0)))
 
 
 def elu_grad(z):
+    """1 where z > 0, else ELU_ALPHA e^z. Module 02."""
     return np.where(z > 0, 1.0, ELU_ALPHA * np.exp(np.minimum(z, 0.0))).astype(z.dtype)
 
 
 def gelu(z):
-    """Exact GELU, z * Phi(z) with the Gaussian CDF written with erf (PyTorch's default)."""
+    """Exact GELU, z * Phi(z) with the Gaussian CDF written with erf (PyTorch's default). Module 02."""
     return 0.5 * z * (1.0 + erf(z / _SQRT2))
 
 
 def gelu_grad(z):
+    """GELU'(z) = Phi(z) + z phi(z). Module 02."""
     return 0.5 * (1.0 + erf(z / _SQRT2)) + z * _INV_SQRT_2PI * np.exp(-0.5 * z * z)
 
 
@@ -96,7 +109,7 @@ DERIVATIVE = {"linear": linear_grad, "sigmoid": sigmoid_grad, "tanh": tanh_grad,
 
 
 def get(name: str):
-    """Return ``(f, f_grad)`` for an activation name such as ``"tanh"``."""
+    """Return ``(f, f_grad)`` for an activation name such as ``"tanh"``. Module 02."""
     name = check_choice("activation", name, NAMES)
     return FORWARD[name], DERIVATIVE[name]
 
@@ -109,6 +122,7 @@ def saturation_mask(name: str, z):
     """Boolean mask of units in the flat, learning-starved zone of an activation (|f'(z)| < 0.05 of its peak).
 
     Dead ReLUs (z <= 0) count as saturated for relu; linear never saturates.
+    Module 02.
     """
     name = check_choice("activation", name, NAMES)
     if name == "linear":
@@ -127,7 +141,7 @@ _INV_LN2 = 1.4426950408889634
 
 def expm1_positive(y):
     """e^y - 1 for 0 <= y <= 709, accurate to ~1 ulp: e^y = 2^k e^r with |r| <= ln2 / 2, e^r - 1 by its Taylor
-    series to r^13, and 2^k built from k's ten bits (k <= 1023) with multiplications only."""
+    series to r^13, and 2^k built from k's ten bits (k <= 1023) with multiplications only. Module 09."""
     k_int = int(y * _INV_LN2 + 0.5)
     k = float(k_int)
     r = (y - k * _LN2_HI) - k * _LN2_LO
@@ -143,7 +157,7 @@ def expm1_positive(y):
 
 
 def tanh_arith(z):
-    """tanh(z) = (e^2|z| - 1) / (e^2|z| + 1) with the sign of z; |z| > 19.1 gives +-1 exactly in float64."""
+    """tanh(z) = (e^2|z| - 1) / (e^2|z| + 1) with the sign of z; |z| > 19.1 gives +-1 exactly in float64. Module 09."""
     a = abs(z)
     em = expm1_positive(2.0 * (a if a < 19.1 else 19.1))
     t = em / (em + 2.0)
@@ -151,14 +165,14 @@ def tanh_arith(z):
 
 
 def sigmoid_arith(z):
-    """1 / (1 + e^-z), via e^-|z| so nothing overflows; |z| is capped at 700 (sigmoid(-700) = 1e-304)."""
+    """1 / (1 + e^-z), via e^-|z| so nothing overflows; |z| is capped at 700 (sigmoid(-700) = 1e-304). Module 09."""
     a = abs(z)
     e = 1.0 / (expm1_positive(a if a < 700.0 else 700.0) + 1.0)
     return 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
 
 
 def activate(z, kind):
-    """Scalar activation ``kind`` (an id from ``ID``) at ``z``."""
+    """Scalar activation ``kind`` (an id from ``ID``) at ``z``. Module 09."""
     if kind == ACT_SIGMOID:
         return sigmoid_arith(z)
     if kind == ACT_TANH:
@@ -175,7 +189,7 @@ def activate(z, kind):
 
 
 def activate_grad(z, h, kind):
-    """Scalar derivative f'(z), given the forward value ``h = f(z)``."""
+    """Scalar derivative f'(z), given the forward value ``h = f(z)``. Module 09."""
     if kind == ACT_SIGMOID:
         return h * (1.0 - h)
     if kind == ACT_TANH:

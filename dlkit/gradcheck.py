@@ -9,7 +9,8 @@ import numpy as np
 
 
 def numerical_gradient(f, x, eps=1e-6):
-    """d f / d x by centered differences: f() -> float, x any shape (changed in place and restored) -> like x."""
+    """d f / d x by centered differences: f() -> float, x any shape (changed in place and restored) -> like x.
+    Module 04."""
     grad = np.zeros(x.shape, dtype=np.float64)
     flat, out = x.reshape(-1), grad.reshape(-1)
     if not np.shares_memory(flat, x):
@@ -30,6 +31,7 @@ def rel_error(a, b, floor=1e-12):
 
     Dividing each element by its own size instead would flag tiny entries (a saturated unit's 1e-5 gradient)
     whose absolute error is only the finite-difference noise.
+    Module 04.
     """
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     scale = max(np.max(np.abs(a), initial=0.0), np.max(np.abs(b), initial=0.0), floor)
@@ -37,7 +39,7 @@ def rel_error(a, b, floor=1e-12):
 
 
 def check_model_gradients(model, X, y, loss, l1=0.0, l2=0.0, eps=1e-6):
-    """Relative error of every analytic gradient of ``model`` against a numerical one: {"W1": err, ...}."""
+    """Relative error of every analytic gradient of ``model`` against a numerical one: {"W1": err, ...}. Module 04."""
     _, grads = model.loss_and_grads(X, y, loss=loss, l1=l1, l2=l2)
     errors = {}
     for name, param in model.params.items():

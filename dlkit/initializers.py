@@ -19,7 +19,8 @@ NAMES = ("zeros", "constant", "normal", "uniform", "xavier_uniform", "xavier_nor
 
 @dataclass(frozen=True)
 class Initializer:
-    """A named rule for drawing a weight matrix. ``value`` is the constant, std or limit where one applies."""
+    """A named rule for drawing a weight matrix. ``value`` is the constant, std or limit where one applies.
+    Module 06."""
 
     name: str
     value: float = 0.0
@@ -54,41 +55,47 @@ class Initializer:
 
 
 def zeros() -> Initializer:
-    """All zeros: every unit of a layer stays identical forever (the symmetry problem)."""
+    """All zeros: every unit of a layer stays identical forever (the symmetry problem). Module 06."""
     return Initializer("zeros")
 
 
 def constant(value: float = 0.1) -> Initializer:
+    """Every weight equal to ``value``. Module 06."""
     return Initializer("constant", check_number("value", value))
 
 
 def normal(std: float = 0.01) -> Initializer:
+    """N(0, std^2), a fixed std whatever the layer's size. Module 06."""
     return Initializer("normal", check_number("std", std, nonnegative=True))
 
 
 def uniform(limit: float = 0.05) -> Initializer:
+    """U(-limit, limit), a fixed limit whatever the layer's size. Module 06."""
     return Initializer("uniform", check_number("limit", limit, nonnegative=True))
 
 
 def xavier_uniform() -> Initializer:
-    """Glorot & Bengio 2010: U(±sqrt(6 / (fan_in + fan_out))), for tanh/sigmoid layers."""
+    """Glorot & Bengio 2010: U(±sqrt(6 / (fan_in + fan_out))), for tanh/sigmoid layers. Module 06."""
     return Initializer("xavier_uniform")
 
 
 def xavier_normal() -> Initializer:
+    """Glorot & Bengio 2010: N(0, 2 / (fan_in + fan_out)). Module 06."""
     return Initializer("xavier_normal")
 
 
 def he_uniform() -> Initializer:
-    """He et al. 2015: variance 2 / fan_in, for every ReLU-family layer."""
+    """He et al. 2015: variance 2 / fan_in, for every ReLU-family layer. Module 06."""
     return Initializer("he_uniform")
 
 
 def he_normal() -> Initializer:
+    """He et al. 2015: N(0, 2 / fan_in). Module 06."""
     return Initializer("he_normal")
 
 
 def lecun_normal() -> Initializer:
+    """LeCun: N(0, 1 / fan_in). Module 06."""
     return Initializer("lecun_normal")
 
 
@@ -98,7 +105,7 @@ _DEFAULTS = {"zeros": zeros, "constant": constant, "normal": normal, "uniform": 
 
 
 def get(spec) -> Initializer:
-    """Accept an :class:`Initializer` or a name (with its default scale)."""
+    """Accept an :class:`Initializer` or a name (with its default scale). Module 06."""
     if isinstance(spec, Initializer):
         return spec
     return _DEFAULTS[check_choice("init", spec, NAMES)]()

@@ -17,24 +17,24 @@ BN_EPS = 1e-5
 
 
 def dense_forward(x, W, b):
-    """Affine layer: x (N, D), W (D, H), b (H,) -> z (N, H)."""
+    """Affine layer: x (N, D), W (D, H), b (H,) -> z (N, H). Module 02."""
     return x @ W + b, (x, W)
 
 
 def dense_backward(dz, cache):
-    """dz (N, H) -> dx (N, D), dW (D, H), db (H,)."""
+    """dz (N, H) -> dx (N, D), dW (D, H), db (H,). Module 04."""
     x, W = cache
     return dz @ W.T, x.T @ dz, dz.sum(axis=0)
 
 
 def activation_forward(z, name):
-    """h = f(z), elementwise; any shape."""
+    """h = f(z), elementwise; any shape. Module 02."""
     f, _ = activations.get(name)
     return f(z), (z, name)
 
 
 def activation_backward(dh, cache):
-    """dz = dh * f'(z)."""
+    """dz = dh * f'(z). Module 04."""
     z, name = cache
     _, f_grad = activations.get(name)
     return dh * f_grad(z)
@@ -45,13 +45,14 @@ def dropout_mask(p, shape, seed, step, layer, dtype=np.float64):
 
     The uniforms come from a counter-based hash of (seed, step, layer, position), so every backend draws the
     very same mask for the same step.
+    Module 07.
     """
     u = uniform(seed, step, layer, np.arange(int(np.prod(shape)), dtype=np.uint64)).reshape(shape)
     return ((u >= p) / (1.0 - p)).astype(dtype)
 
 
 def dropout_forward(h, p, seed, step, layer):
-    """Training-mode inverted dropout: h (N, H) -> h * mask; at p = 0 the identity."""
+    """Training-mode inverted dropout: h (N, H) -> h * mask; at p = 0 the identity. Module 07."""
     if p == 0:
         return h, np.ones_like(h)
     mask = dropout_mask(p, h.shape, seed, step, layer, h.dtype)
@@ -59,6 +60,7 @@ def dropout_forward(h, p, seed, step, layer):
 
 
 def dropout_backward(dout, mask):
+    """dout (N, H) -> dh = dout * mask. Module 07."""
     return dout * mask
 
 
@@ -67,6 +69,7 @@ def batchnorm_forward(z, gamma, beta, running_mean, running_var, training, momen
 
     Training uses the batch's mean and (biased) variance and updates the running statistics in place with the
     unbiased variance, as PyTorch does; evaluation uses the running statistics.
+    Module 06.
     """
     if training:
         n = z.shape[0]
@@ -81,7 +84,7 @@ def batchnorm_forward(z, gamma, beta, running_mean, running_var, training, momen
 
 
 def batchnorm_backward(dout, cache):
-    """dout (N, H) -> dz (N, H), dgamma (H,), dbeta (H,) (training-mode statistics)."""
+    """dout (N, H) -> dz (N, H), dgamma (H,), dbeta (H,) (training-mode statistics). Module 06."""
     z_hat, gamma, inv_std = cache
     n = dout.shape[0]
     dz_hat = dout * gamma
@@ -94,7 +97,7 @@ def batchnorm_backward(dout, cache):
 def batchnorm_column_forward(z, zhat, inv_std, gamma, beta, rmean, rvar, j, training, update, momentum, eps):
     """Feature j of batch norm in place: its column of the batch z (n,) -> gamma[j] * z_hat + beta[j]; keeps
     the column's z_hat in zhat (n,) and 1/std in inv_std[j] for the backward pass. The caller passes the
-    columns (``Z[:, j]``, or a strided slice of a flat buffer), so one code serves every memory layout."""
+    columns (``Z[:, j]``, or a strided slice of a flat buffer), so one code serves every memory layout. Module 09."""
     n = z.shape[0]
     if training:
         mean = 0.0
@@ -112,16 +115,17 @@ def batchnorm_column_forward(z, zhat, inv_std, gamma, beta, rmean, rvar, j, trai
         mean, var = rmean[j], rvar[j]
     inv = 1.0 / math.sqrt(var + eps)
     inv_std[j] = inv
+    g, b = gamma[j], beta[j]
     for i in range(n):
         zh = (z[i] - mean) * inv
         if training:
             zhat[i] = zh
-        z[i] = gamma[j] * zh + beta[j]
+        z[i] = g * zh + b
 
 
 def batchnorm_column_backward(dz, zhat, inv_std, gamma, dgamma, dbeta, j):
     """Feature j in place: its column dz (n,) w.r.t. the output -> w.r.t. the input, given the column's
-    zhat (n,); fills dgamma[j], dbeta[j]."""
+    zhat (n,); fills dgamma[j], dbeta[j]. Module 09."""
     n = dz.shape[0]
     sum_d, sum_dz = 0.0, 0.0
     for i in range(n):
@@ -129,5 +133,6 @@ def batchnorm_column_backward(dz, zhat, inv_std, gamma, dgamma, dbeta, j):
         sum_dz += dz[i] * zhat[i]
     dgamma[j], dbeta[j] = sum_dz, sum_d
     g = gamma[j]
+    scale, n_g, g_sum_d = inv_std[j] / n, n * g, g * sum_d      # the loop's constants, computed once
     for i in range(n):
-        dz[i] = inv_std[j] / n * (n * g * dz[i] - g * sum_d - zhat[i] * g * sum_dz)
+        dz[i] = scale * (n_g * dz[i] - g_sum_d - zhat[i] * g * sum_dz)

@@ -30,19 +30,19 @@ HINGE_MARGIN = 1.0
 
 
 def mse(y_hat, y):
-    """Mean squared error over all N*C elements: (N, C), (N, C) -> scalar, dy_hat (N, C)."""
+    """Mean squared error over all N*C elements: (N, C), (N, C) -> scalar, dy_hat (N, C). Module 03."""
     diff = y_hat - y
     return np.mean(diff ** 2), 2.0 * diff / diff.size
 
 
 def mae(y_hat, y):
-    """Mean absolute error; its gradient is the sign of the error (0 at 0, as in PyTorch)."""
+    """Mean absolute error; its gradient is the sign of the error (0 at 0, as in PyTorch). Module 03."""
     diff = y_hat - y
     return np.mean(np.abs(diff)), np.sign(diff) / diff.size
 
 
 def huber(y_hat, y, delta=HUBER_DELTA):
-    """Quadratic for |error| < delta, linear beyond: MSE's smoothness with MAE's robustness."""
+    """Quadratic for |error| < delta, linear beyond: MSE's smoothness with MAE's robustness. Module 03."""
     diff = y_hat - y
     small = np.abs(diff) < delta
     loss = np.where(small, 0.5 * diff ** 2, delta * (np.abs(diff) - 0.5 * delta))
@@ -51,26 +51,26 @@ def huber(y_hat, y, delta=HUBER_DELTA):
 
 
 def binary_cross_entropy(logits, y):
-    """BCE from logits (N, 1) and labels (N,) in {0, 1}; stable: max(z,0) - z*y + log(1 + e^-|z|)."""
+    """BCE from logits (N, 1) and labels (N,) in {0, 1}; stable: max(z,0) - z*y + log(1 + e^-|z|). Module 03."""
     z = logits[:, 0]
     loss = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
     return np.mean(loss), ((sigmoid(z) - y) / len(z))[:, None]
 
 
 def softmax(logits):
-    """Row-wise softmax (N, C) -> (N, C), shifted by the row max so exp never overflows."""
+    """Row-wise softmax (N, C) -> (N, C), shifted by the row max so exp never overflows. Module 03."""
     e = np.exp(logits - logits.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
 
 
 def log_softmax(logits):
-    """Row-wise log-softmax via log-sum-exp: z - max - log(sum(exp(z - max)))."""
+    """Row-wise log-softmax via log-sum-exp: z - max - log(sum(exp(z - max))). Module 03."""
     shifted = logits - logits.max(axis=1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
 def cross_entropy(logits, y):
-    """Softmax cross-entropy from logits (N, C) and integer labels (N,); gradient (softmax - onehot) / N."""
+    """Softmax cross-entropy from logits (N, C) and integer labels (N,); gradient (softmax - onehot) / N. Module 03."""
     n = logits.shape[0]
     rows = np.arange(n)
     loss = -log_softmax(logits)[rows, y].mean()
@@ -80,7 +80,8 @@ def cross_entropy(logits, y):
 
 
 def hinge(y_hat, y):
-    """Binary hinge on one score per example (labels 0/1 -> -1/+1), or PyTorch's MultiMarginLoss for C > 1."""
+    """Binary hinge on one score per example (labels 0/1 -> -1/+1), or PyTorch's MultiMarginLoss for C > 1.
+    Module 03."""
     n, c = y_hat.shape
     rows = np.arange(n)
     if c == 1:
@@ -123,7 +124,7 @@ def probabilities(logits):
 
 
 def loss_and_grad(name: str, y_hat, y):
-    """Batch-mean loss and its gradient w.r.t. the outputs: (N, C), targets -> (scalar, (N, C))."""
+    """Batch-mean loss and its gradient w.r.t. the outputs: (N, C), targets -> (scalar, (N, C)). Module 03."""
     name = check_choice("loss", name, NAMES)
     if name not in CLASSIFICATION:
         y = np.asarray(y, dtype=y_hat.dtype).reshape(y_hat.shape)
@@ -137,6 +138,7 @@ def row_loss(out, t, kind, dout):
     """Loss of one example (out (C,), target row t) and its gradient into dout (C,); both not yet / N.
 
     ``t`` holds the class index in ``t[0]`` for classification losses, the C targets for regression.
+    Module 09.
     """
     c = out.shape[0]
     if kind == LOSS_BINARY_CROSS_ENTROPY:               # from one logit
@@ -195,7 +197,8 @@ def row_loss(out, t, kind, dout):
 
 
 def row_class(out):
-    """The class :func:`predict_classes` predicts for one example's outputs out (C,): argmax, or logit > 0."""
+    """The class :func:`predict_classes` predicts for one example's outputs out (C,): argmax, or logit > 0.
+    Module 09."""
     c = out.shape[0]
     if c == 1:
         return 1 if out[0] > 0 else 0
@@ -207,5 +210,6 @@ def row_class(out):
 
 
 def is_classification(kind):
-    """Whether loss ``kind`` (an id from ``ID``) takes class labels: the scalar form of ``CLASSIFICATION``."""
+    """Whether loss ``kind`` (an id from ``ID``) takes class labels: the scalar form of ``CLASSIFICATION``.
+    Module 09."""
     return kind >= FIRST_CLASSIFICATION_LOSS

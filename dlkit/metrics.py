@@ -45,13 +45,13 @@ def _check_pair(y_true, y_pred):
 # ---------------------------------------------------------------- counts
 
 def accuracy(y_true, y_pred):
-    """Fraction of correct predictions: y_true (N,), y_pred (N,) or (N, C) -> float."""
+    """Fraction of correct predictions: y_true (N,), y_pred (N,) or (N, C) -> float. Module 01."""
     y_true, y_pred, _ = _check_pair(y_true, y_pred)
     return float(np.mean(y_true == y_pred))
 
 
 def confusion_matrix(y_true, y_pred, n_classes=None):
-    """Counts (C, C) int64: row = true class, column = predicted class."""
+    """Counts (C, C) int64: row = true class, column = predicted class. Module 08."""
     y_true, y_pred, n_cols = _check_pair(y_true, y_pred)
     seen = int(max(y_true.max(), y_pred.max())) + 1
     if n_classes is None:
@@ -112,22 +112,23 @@ def _binary_label(labels, pos_label):
 
 
 def precision(y_true, y_pred, average="binary", pos_label=1, zero_division=0.0):
-    """TP / (TP + FP): of the examples predicted positive, how many are. y_true (N,), y_pred (N,) or (N, C)."""
+    """TP / (TP + FP): of the examples predicted positive, how many are. y_true (N,), y_pred (N,) or (N, C).
+    Module 08."""
     return _scores(y_true, y_pred, average, pos_label, zero_division)["precision"]
 
 
 def recall(y_true, y_pred, average="binary", pos_label=1, zero_division=0.0):
-    """TP / (TP + FN): of the positive examples, how many were found. y_true (N,), y_pred (N,) or (N, C)."""
+    """TP / (TP + FN): of the positive examples, how many were found. y_true (N,), y_pred (N,) or (N, C). Module 08."""
     return _scores(y_true, y_pred, average, pos_label, zero_division)["recall"]
 
 
 def f1_score(y_true, y_pred, average="binary", pos_label=1, zero_division=0.0):
-    """Harmonic mean of precision and recall, 2TP / (2TP + FP + FN); macro averages the per-class F1."""
+    """Harmonic mean of precision and recall, 2TP / (2TP + FP + FN); macro averages the per-class F1. Module 08."""
     return _scores(y_true, y_pred, average, pos_label, zero_division)["f1"]
 
 
 def precision_recall_f1(y_true, y_pred, average="binary", pos_label=1, zero_division=0.0):
-    """All three at once -> {'precision': float, 'recall': float, 'f1': float}."""
+    """All three at once -> {'precision': float, 'recall': float, 'f1': float}. Module 08."""
     return _scores(y_true, y_pred, average, pos_label, zero_division)
 
 
@@ -150,6 +151,7 @@ def precision_recall_curve(y_true, scores):
 
     Returns precision (K+1,), recall (K+1,) (decreasing, ending at the point (recall 0, precision 1)) and the
     increasing thresholds (K,); predicting 1 where score >= thresholds[i] gives precision[i], recall[i].
+    Module 08.
     """
     y_true = check_labels("y_true", y_true, n_classes=2)
     s = _positive_scores(scores, len(y_true))
@@ -169,7 +171,7 @@ def precision_recall_curve(y_true, scores):
 # ---------------------------------------------------------------- report
 
 def classification_report(y_true, y_pred, digits=3):
-    """A table of per-class precision, recall, F1 and support, plus accuracy, macro and weighted averages."""
+    """A table of per-class precision, recall, F1 and support, plus accuracy, macro and weighted averages. Module 08."""
     y_true, y_pred, _ = _check_pair(y_true, y_pred)
     digits = check_number("digits", digits, integer=True, low=0, high=10)
     labels = np.union1d(y_true, y_pred)

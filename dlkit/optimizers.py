@@ -23,7 +23,7 @@ CLIP_EPS = 1e-6        # clipping divides by norm + CLIP_EPS, as PyTorch's clip_
 
 
 class Optimizer:
-    """Base: holds lr and the other hyper-parameters; ``step`` counts steps and calls ``update``."""
+    """Base: holds lr and the other hyper-parameters; ``step`` counts steps and calls ``update``. Module 05."""
 
     name = "sgd"
     defaults = {"lr": 0.01}
@@ -82,11 +82,11 @@ def _check_hyper(name, value):
 
 
 class SGD(Optimizer):
-    """theta <- theta - lr * g."""
+    """theta <- theta - lr * g. Module 05."""
 
 
 class Momentum(Optimizer):
-    """Heavy ball (PyTorch's SGD with momentum): v <- mu v + g; theta <- theta - lr v."""
+    """Heavy ball (PyTorch's SGD with momentum): v <- mu v + g; theta <- theta - lr v. Module 05."""
 
     name, defaults = "momentum", {"lr": 0.01, "momentum": 0.9}
 
@@ -97,7 +97,7 @@ class Momentum(Optimizer):
 
 
 class Nesterov(Optimizer):
-    """Nesterov momentum (PyTorch form): v <- mu v + g; theta <- theta - lr (g + mu v)."""
+    """Nesterov momentum (PyTorch form): v <- mu v + g; theta <- theta - lr (g + mu v). Module 05."""
 
     name, defaults = "nesterov", {"lr": 0.01, "momentum": 0.9}
 
@@ -108,7 +108,7 @@ class Nesterov(Optimizer):
 
 
 class Adagrad(Optimizer):
-    """Per-weight step sizes shrinking with the sum of squared gradients: s <- s + g^2."""
+    """Per-weight step sizes shrinking with the sum of squared gradients: s <- s + g^2. Module 05."""
 
     name, defaults = "adagrad", {"lr": 0.01, "eps": 1e-10}
 
@@ -119,7 +119,7 @@ class Adagrad(Optimizer):
 
 
 class RMSprop(Optimizer):
-    """Adagrad with a forgetting average: s <- alpha s + (1 - alpha) g^2."""
+    """Adagrad with a forgetting average: s <- alpha s + (1 - alpha) g^2. Module 05."""
 
     name, defaults = "rmsprop", {"lr": 0.01, "alpha": 0.99, "eps": 1e-8}
 
@@ -130,7 +130,7 @@ class RMSprop(Optimizer):
 
 
 class Adam(Optimizer):
-    """Momentum + RMSprop with bias correction (Kingma & Ba 2015)."""
+    """Momentum + RMSprop with bias correction (Kingma & Ba 2015). Module 05."""
 
     name, defaults = "adam", {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
 
@@ -144,7 +144,8 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay: theta <- theta (1 - lr wd) before the Adam step (Loshchilov & Hutter)."""
+    """Adam with decoupled weight decay: theta <- theta (1 - lr wd) before the Adam step (Loshchilov & Hutter).
+    Module 05."""
 
     name, defaults = "adamw", {**Adam.defaults, "weight_decay": 0.01}
 
@@ -154,7 +155,7 @@ class AdamW(Adam):
 
 
 class Adamax(Optimizer):
-    """Adam with the infinity norm: u <- max(beta2 u, |g| + eps)."""
+    """Adam with the infinity norm: u <- max(beta2 u, |g| + eps). Module 05."""
 
     name, defaults = "adamax", {"lr": 0.002, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
 
@@ -170,7 +171,7 @@ CLASSES = {cls.name: cls for cls in (SGD, Momentum, Nesterov, Adagrad, RMSprop, 
 
 
 def get(spec, lr=None, **hyper) -> Optimizer:
-    """An optimizer from a name (``"adam"``) or an instance (returned as is)."""
+    """An optimizer from a name (``"adam"``) or an instance (returned as is). Module 05."""
     if isinstance(spec, Optimizer):
         return spec
     return CLASSES[check_choice("optimizer", spec, NAMES)](lr=lr, **hyper)
@@ -178,7 +179,7 @@ def get(spec, lr=None, **hyper) -> Optimizer:
 
 def clip_by_norm(grad, max_norm):
     """Scale grad (P,) in place so its L2 norm is at most max_norm (PyTorch's clip_grad_norm_); returns the
-    norm before clipping."""
+    norm before clipping. Module 06."""
     norm = float(np.sqrt(np.sum(grad.astype(np.float64) ** 2)))
     if max_norm > 0 and norm > max_norm:
         grad *= clip_factor(norm, max_norm)
@@ -188,18 +189,18 @@ def clip_by_norm(grad, max_norm):
 # ---- the same updates one element at a time, compiled by the cpu and cuda backends -----------------------
 
 def clip_factor(norm, max_norm):
-    """What a gradient of L2 norm ``norm`` > ``max_norm`` is multiplied by to be clipped to ``max_norm``."""
+    """What a gradient of L2 norm ``norm`` > ``max_norm`` is multiplied by to be clipped to ``max_norm``. Module 06."""
     return max_norm / (norm + CLIP_EPS)
 
 
 def bias_corrections(hyper, t):
-    """Adam's bias corrections (1 - beta1^t, 1 - beta2^t), computed once per step, not once per weight."""
+    """Adam's bias corrections (1 - beta1^t, 1 - beta2^t), computed once per step, not once per weight. Module 09."""
     return 1.0 - hyper[BETA1] ** t, 1.0 - hyper[BETA2] ** t
 
 
 def update_flat(theta, grad, m, v, i, kind, hyper, t, corr1, corr2):
     """Update element i of theta; m and v are the two state vectors; t counts steps from 1; corr1, corr2 come
-    from ``bias_corrections``."""
+    from ``bias_corrections``. Module 09."""
     g = grad[i]
     lr = hyper[LR]
     if kind == OPT_SGD:

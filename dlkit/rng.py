@@ -18,13 +18,14 @@ _TO_UNIT = 1.0 / 9007199254740992.0     # 2**-53: the top 53 bits become a doubl
 
 
 def uniform(seed, step, layer, index):
-    """Uniform in [0, 1) for (seed, step, layer, index) with numpy; ``index`` may be a uint64 array (N,) -> (N,)."""
+    """Uniform in [0, 1) for (seed, step, layer, index) with numpy; ``index`` may be a uint64 array (N,) -> (N,).
+    Module 07."""
     with np.errstate(over="ignore"):        # the hash wraps around 2**64 on purpose
         return hashed_uniform(seed, step, layer, index)
 
 
 def hashed_uniform(seed, step, layer, index):
-    """The scalar hash itself (compiled by the cpu and cuda backends; numpy callers use ``uniform``)."""
+    """The scalar hash itself (compiled by the cpu and cuda backends; numpy callers use ``uniform``). Module 09."""
     x = (np.uint64(seed) * _GOLDEN + np.uint64(step) * _STEP + np.uint64(layer) * _LAYER
          + np.uint64(index))
     x = (x ^ (x >> _S30)) * _MIX1

@@ -11,7 +11,7 @@ from ..validation import check_array, check_number, check_seed
 
 
 def shuffled_indices(n, seed, epoch):
-    """The row order of one epoch: np.random.default_rng([seed, epoch]).permutation(n) -> (n,) int64."""
+    """The row order of one epoch: np.random.default_rng([seed, epoch]).permutation(n) -> (n,) int64. Module 05."""
     n = check_number("n", n, integer=True, positive=True)
     seed, epoch = check_seed("seed", seed), check_seed("epoch", epoch)
     # seeding with [seed, epoch] gives each epoch its own stream without carrying generator state along
@@ -19,19 +19,19 @@ def shuffled_indices(n, seed, epoch):
 
 
 def num_batches(n, batch_size):
-    """Iterations in one epoch: ceil(n / batch_size) (an epoch is not an iteration)."""
+    """Iterations in one epoch: ceil(n / batch_size) (an epoch is not an iteration). Module 05."""
     n = check_number("n", n, integer=True, positive=True)
     batch_size = check_number("batch_size", batch_size, integer=True, positive=True)
     return batches_in(n, batch_size)
 
 
 def batches_in(n, batch_size):
-    """ceil(n / batch_size) without the checks: the form the kernels compile (n may be 0 there)."""
+    """ceil(n / batch_size) without the checks: the form the kernels compile (n may be 0 there). Module 05."""
     return -(-n // batch_size)
 
 
 def minibatches(X, y, batch_size, shuffle=True, seed=0, epoch=0):
-    """Yield (X_batch (B, ...), y_batch (B, ...)) over one epoch; the last batch is smaller if N % B != 0."""
+    """Yield (X_batch (B, ...), y_batch (B, ...)) over one epoch; the last batch is smaller if N % B != 0. Module 05."""
     # checks run here, at the call, not at the first next(): a generator would postpone them
     X = check_array("X", X, ndim=(1, 2, 3, 4))
     y = check_array("y", y, ndim=(1, 2))

@@ -16,7 +16,8 @@ _DIGITS = None
 
 
 def digits():
-    """The 8x8 handwritten digits shipped with scikit-learn: X (1797, 64) float64 in 0..16, y (1797,) int64."""
+    """The 8x8 handwritten digits shipped with scikit-learn: X (1797, 64) float64 in 0..16, y (1797,) int64.
+    Module 01."""
     global _DIGITS
     if _DIGITS is None:
         from sklearn.datasets import load_digits   # lazy: scikit-learn is slow to import and needed only here
@@ -83,7 +84,7 @@ def _snap(t):
 
 
 def shift(images, dx=1, dy=0):
-    """Move every image dx pixels right and dy pixels down, filling with 0: same shape as images, float64."""
+    """Move every image dx pixels right and dy pixels down, filling with 0: same shape as images, float64. Module 01."""
     imgs, shape = _as_images(images)
     dx = check_number("dx", dx, integer=True)
     dy = check_number("dy", dy, integer=True)
@@ -92,7 +93,7 @@ def shift(images, dx=1, dy=0):
 
 
 def rotate(images, degrees=15):
-    """Rotate every image counter-clockwise about its centre (bilinear, 0 outside): same shape, float64."""
+    """Rotate every image counter-clockwise about its centre (bilinear, 0 outside): same shape, float64. Module 01."""
     imgs, shape = _as_images(images)
     degrees = check_number("degrees", degrees)
     N = len(imgs)
@@ -100,7 +101,7 @@ def rotate(images, degrees=15):
 
 
 def flip(images, horizontal=True):
-    """Mirror every image left-right (horizontal=True) or top-bottom: same shape, float64."""
+    """Mirror every image left-right (horizontal=True) or top-bottom: same shape, float64. Module 01."""
     imgs, shape = _as_images(images)
     if not isinstance(horizontal, (bool, np.bool_)):
         raise TypeError(f"horizontal must be True or False, got {horizontal!r}")
@@ -108,7 +109,7 @@ def flip(images, horizontal=True):
 
 
 def gaussian_noise(images, std=1.0, seed=0):
-    """Add N(0, std^2) noise per pixel, clipped to the pixel range [0, 16]: same shape, float64."""
+    """Add N(0, std^2) noise per pixel, clipped to the pixel range [0, 16]: same shape, float64. Module 01."""
     imgs, shape = _as_images(images)
     std = check_number("std", std, nonnegative=True)
     rng = np.random.default_rng(check_seed("seed", seed))
@@ -120,6 +121,7 @@ def augment(images, seed=0, max_shift=1, max_degrees=15, noise_std=0.5, flip=Fal
 
     Shifts are integers in [-max_shift, max_shift], angles uniform in [-max_degrees, max_degrees].
     Mirroring is off by default: a mirrored 2 or 7 is not a digit any more.
+    Module 01.
     """
     imgs, shape = _as_images(images)
     rng = np.random.default_rng(check_seed("seed", seed))

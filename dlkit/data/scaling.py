@@ -51,7 +51,8 @@ class _Scaler:
 
 
 class Standardizer(_Scaler):
-    """Zero mean, unit standard deviation per feature (train statistics): attributes mean_ (D,), std_ (D,)."""
+    """Zero mean, unit standard deviation per feature (train statistics): attributes mean_ (D,), std_ (D,).
+    Module 01."""
 
     def _fit_stats(self, X):
         return X.mean(axis=0), X.std(axis=0)
@@ -66,7 +67,7 @@ class Standardizer(_Scaler):
 
 
 class MinMaxScaler(_Scaler):
-    """Maps each training feature onto [0, 1]: attributes min_ (D,), max_ (D,)."""
+    """Maps each training feature onto [0, 1]: attributes min_ (D,), max_ (D,). Module 01."""
 
     def _fit_stats(self, X):
         self.max_ = X.max(axis=0)
@@ -87,19 +88,20 @@ def standardize(X_train, *others):
     """Standardise X_train (N, D) and each of ``others`` (M, D) with the training mean and std.
 
     ``X_train_s, X_test_s = standardize(X_train, X_test)``; a single argument gives a single array back.
+    Module 01.
     """
     return _scale_all(Standardizer(), X_train, others)
 
 
 def min_max_scale(X_train, *others):
-    """Min-max scale X_train (N, D) and each of ``others`` (M, D) with the training min and max."""
+    """Min-max scale X_train (N, D) and each of ``others`` (M, D) with the training min and max. Module 01."""
     return _scale_all(MinMaxScaler(), X_train, others)
 
 
 # ---------------------------------------------------------------- labels
 
 def one_hot(y, n_classes=None):
-    """Integer labels y (N,) -> one-hot rows (N, C) float64; C = max(y) + 1 unless given."""
+    """Integer labels y (N,) -> one-hot rows (N, C) float64; C = max(y) + 1 unless given. Module 01."""
     if n_classes is not None:
         n_classes = check_number("n_classes", n_classes, integer=True, positive=True)
     y = check_labels("y", y, n_classes=n_classes)

@@ -76,7 +76,7 @@ def _split_indices(y, fractions, stratify, seed):
 
 
 def train_test_split(X, y, test_size=0.2, stratify=True, seed=0):
-    """Random split X (N, ...), y (N,) -> X_train, X_test, y_train, y_test; stratified keeps class shares."""
+    """Random split X (N, ...), y (N,) -> X_train, X_test, y_train, y_test; stratified keeps class shares. Module 01."""
     X, y = _check_xy(X, y, stratify)
     test_size = _check_fraction("test_size", test_size)
     seed = check_seed("seed", seed)
@@ -85,7 +85,7 @@ def train_test_split(X, y, test_size=0.2, stratify=True, seed=0):
 
 
 def train_val_test_split(X, y, val_size=0.15, test_size=0.15, stratify=True, seed=0):
-    """Three-way split -> (X_train, y_train), (X_val, y_val), (X_test, y_test); val_size + test_size < 1."""
+    """Three-way split -> (X_train, y_train), (X_val, y_val), (X_test, y_test); val_size + test_size < 1. Module 01."""
     X, y = _check_xy(X, y, stratify)
     val_size = _check_fraction("val_size", val_size)
     test_size = _check_fraction("test_size", test_size)

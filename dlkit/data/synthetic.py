@@ -40,7 +40,7 @@ def _finish(parts, rng, noise):
 
 
 def spirals(n_samples=1000, noise=0.1, seed=0, n_classes=2):
-    """Interleaved spiral arms, one per class, radius 0..1: X (N, 2) float64, y (N,) int64."""
+    """Interleaved spiral arms, one per class, radius 0..1: X (N, 2) float64, y (N,) int64. Module 00."""
     n_samples, noise, seed, n_classes = _check_generator(n_samples, noise, seed, n_classes)
     rng = np.random.default_rng(seed)
     parts = []
@@ -52,7 +52,7 @@ def spirals(n_samples=1000, noise=0.1, seed=0, n_classes=2):
 
 
 def moons(n_samples=1000, noise=0.1, seed=0):
-    """Two interleaving half circles: X (N, 2) float64, y (N,) int64."""
+    """Two interleaving half circles: X (N, 2) float64, y (N,) int64. Module 01."""
     n_samples, noise, seed, _ = _check_generator(n_samples, noise, seed)
     rng = np.random.default_rng(seed)
     n0, n1 = _class_sizes(n_samples, 2)
@@ -63,7 +63,7 @@ def moons(n_samples=1000, noise=0.1, seed=0):
 
 
 def circles(n_samples=1000, noise=0.05, seed=0, factor=0.5):
-    """A ring of radius 1 (class 0) around a ring of radius ``factor`` (class 1): X (N, 2), y (N,)."""
+    """A ring of radius 1 (class 0) around a ring of radius ``factor`` (class 1): X (N, 2), y (N,). Module 01."""
     n_samples, noise, seed, _ = _check_generator(n_samples, noise, seed)
     factor = check_number("factor", factor, positive=True)
     if factor >= 1:
@@ -78,7 +78,7 @@ def circles(n_samples=1000, noise=0.05, seed=0, factor=0.5):
 
 
 def xor(n_samples=1000, noise=0.1, seed=0):
-    """Four quadrant clusters; y = 1 where x1 * x2 > 0 (before noise): X (N, 2) float64, y (N,) int64."""
+    """Four quadrant clusters; y = 1 where x1 * x2 > 0 (before noise): X (N, 2) float64, y (N,) int64. Module 01."""
     n_samples, noise, seed, _ = _check_generator(n_samples, noise, seed)
     rng = np.random.default_rng(seed)
     parts = []
@@ -92,7 +92,7 @@ def xor(n_samples=1000, noise=0.1, seed=0):
 
 
 def blobs(n_samples=1000, noise=0.5, seed=0, n_classes=3):
-    """Gaussian blobs with std ``noise`` around centres on a circle of radius 2: X (N, 2), y (N,)."""
+    """Gaussian blobs with std ``noise`` around centres on a circle of radius 2: X (N, 2), y (N,). Module 04."""
     n_samples, noise, seed, n_classes = _check_generator(n_samples, noise, seed, n_classes)
     rng = np.random.default_rng(seed)
     angles = 2 * np.pi * np.arange(n_classes) / n_classes
@@ -115,6 +115,7 @@ def regression_1d(kind="sine", n_samples=200, noise=0.1, seed=0, outliers=0, out
     """x uniform in [-1, 1] (sorted, for line plots), y = f(x) + noise: X (N, 1) float64, y (N,) float64.
 
     ``outliers`` points get ``outlier_scale`` added to y — enough to show how far one outlier drags an MSE fit.
+    Module 03.
     """
     kind = check_choice("kind", kind, REGRESSION_KINDS)
     n_samples = check_number("n_samples", n_samples, integer=True, low=2)

@@ -187,8 +187,8 @@ def test_update_is_skipped_after_a_non_finite_loss(rng):
     th = cuda.to_device(theta)
     record = cuda.to_device(np.array([[np.nan, 0.0]]))
     K.clip_and_update[1, 8](th, cuda.to_device(np.ones(5)), cuda.device_array(5), cuda.device_array(5), 0,
-                            cuda.to_device(np.full(packing.N_HYPER, 0.1)), 1, 1.0, 1.0, cuda.to_device(np.zeros(1)), record, 0,
-                            cuda.device_array(5), False)
+                            cuda.to_device(np.full(packing.N_HYPER, 0.1)), 1, 1.0, 1.0, cuda.to_device(np.zeros(1)),
+                            record, 0, cuda.device_array(5), False)
     np.testing.assert_array_equal(th.copy_to_host(), theta)
 
 
