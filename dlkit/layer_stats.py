@@ -53,7 +53,7 @@ class LayerStats:
         observer's mode for the activation statistics."""
         training = self.training if training is None else bool(training)
         outputs = model.layer_outputs(X_probe, training=training)
-        grads, old = model._views(grad), model._views(before)
+        grads, old = model.views(grad), model.views(before)
         rec = {"iteration": iteration, **{key: [] for key in self.KEYS}}
         for k, out in enumerate(outputs, start=1):
             act = model.activations[k - 1] if k <= len(model.activations) else "linear"

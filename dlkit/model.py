@@ -46,7 +46,7 @@ class MLP:
         self.layout, n_params, n_buffers = self._build_layout()
         self.theta = np.zeros(n_params, dtype=self.dtype)
         self.buffers = np.zeros(n_buffers, dtype=self.dtype)
-        self.params = self._views(self.theta)
+        self.params = self.views(self.theta)
         self.reset(self.seed)
 
     # ---- structure -------------------------------------------------------------------------------------
@@ -68,7 +68,7 @@ class MLP:
             rows.append(row)
         return np.array(rows), offset, buf
 
-    def _views(self, flat):
+    def views(self, flat):
         """Name -> reshaped view of a flat vector laid out like theta (used for params and grads)."""
         views = OrderedDict()
         for k, row in enumerate(self.layout, start=1):
@@ -151,7 +151,7 @@ class MLP:
         value = kernels().forward_backward(self.layout, self.theta, grad, self.buffers.copy(),
                                            self.hyper(l1, l2), iconf, X, T)
         value += self.penalty(l1, l2)
-        return float(value), OrderedDict((k, v.copy()) for k, v in self._views(grad).items())
+        return float(value), OrderedDict((k, v.copy()) for k, v in self.views(grad).items())
 
     def penalty(self, l1=0.0, l2=0.0):
         """l1 * sum|W| + l2 / 2 * sum W^2 over the weight matrices (not biases): L2 here is PyTorch's

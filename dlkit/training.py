@@ -262,7 +262,7 @@ def _optimizer_state(model, freeze):
     if not freeze:
         return np.zeros((pk.N_MOMENTS, model.n_params), model.dtype)
     state = np.zeros((pk.N_MOMENTS + 1, model.n_params), model.dtype)
-    trainable = model._views(state[pk.TRAINABLE])
+    trainable = model.views(state[pk.TRAINABLE])
     state[pk.TRAINABLE] = 1
     for item in freeze:
         if isinstance(item, (int, np.integer)) and not isinstance(item, bool) and 1 <= item <= model.n_layers:
