@@ -106,8 +106,9 @@ def fit(model, X, y, loss="cross_entropy", optimizer="sgd", lr=0.1, epochs=100, 
     # ---- check everything before any kernel runs; pack the run for the kernels
     plan = _plan(model, X, y, loss, optimizer, lr, epochs, batch_size, val, seed, callbacks, l1, l2, clip_norm,
                  stats, eval_train, freeze, resume, optimizer_options)
+    backend = kernels()                     # a missing GPU is reported here, before anything has changed
     hist, first, elapsed = _history(plan, resume)
-    dev = kernels().Run(model, plan.X, plan.T, plan.state, plan.hyper, plan.iconf)
+    dev = backend.Run(model, plan.X, plan.T, plan.state, plan.hyper, plan.iconf)
 
     for cb in plan.callbacks:
         cb.on_train_begin(model, hist)
