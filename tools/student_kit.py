@@ -31,7 +31,7 @@ INCLUDE = ("dlkit", "notebooks", "exercises", "tests", "tools/__init__.py", "too
            "environment.yml", "nbgrader_config.py", "nbval_sanitize.cfg")
 # the instructor's: never in the kit
 LEAVE_OUT = ("dlkit/course", "dlkit/course.py", "dlkit/grading.py", "tests/course", "tests/hub",
-             "tests/gpu_reference_kernels.py", "tests/test_architecture.py")
+             "tests/kernels/gpu_reference_kernels.py", "tests/test_architecture.py")
 LEAVE_OUT_NAMES = ("__pycache__", ".ipynb_checkpoints", "planted_bugs.py")
 # a test that mentions any of these reads the solutions or drives the instructor's tools
 INSTRUCTOR_TEST = re.compile(r"\bsolutions\b|dlkit\.course|from dlkit import[^\n]*\bcourse\b|dlkit\.grading|"
