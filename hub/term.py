@@ -205,13 +205,15 @@ def work(hub, student, kind, solution_nb, bugs, secrets, out, clock, measure_col
     server.put_notebook(path, answered(release_nb, solution_nb, kind, bugs))
     with clock(f"{student}: first fit"), server.kernel() as kernel:
         out["first_fit"] = kernel.run(FIT_SNIPPET).json()
+        kernel.run("import torch")                 # what an assignment's setup cell imports besides dlkit
+        out["memory"] = memory_of(student)         # the server and this kernel
         if measure_cold:                       # the baseline: the same fit with an empty JIT cache
             out["cold_fit"] = kernel.run(f"CODE = {FIT_SNIPPET!r}\n{COLD_SNIPPET}", timeout=CHECK_SECONDS).json()
     with clock(f"{student}: check my work"), server.kernel() as kernel:
         home = pwd.getpwnam(student).pw_dir
         snippet = f"PATH = {str(Path(home) / path)!r}\nTIMEOUT = {CHECK_SECONDS}\n{CHECK_SNIPPET}"
         out["check"] = kernel.run(snippet, timeout=CHECK_SECONDS + 30).json()
-    out["memory"] = memory_of(student)
+    out["memory_after_check"] = memory_of(student)  # Check my work's kernels still running, if any
     with clock(f"{student}: submit"):
         listed = server.assignment("submit", COURSE, ASSIGNMENT)
     out["submitted"] = [a["status"] for a in listed if a["assignment_id"] == ASSIGNMENT]
