@@ -7,15 +7,15 @@
 
 Heavy libraries (torch, matplotlib, ipywidgets) are imported only when a feature needs them.
 """
-from . import (activations, backend, compiled, data, gpu, gradcheck, initializers, layers, losses, metrics,
+from . import (activations, backend, compiled, data, gpu, gradcheck, initializers, layers, losses, metrics, packing,
                optimizers, reference, training)
 from . import initializers as init
 from .backend import get_backend, set_backend, using_backend
 from .gradcheck import numerical_gradient, rel_error
 from .model import MLP
-from .training import EarlyStopping, History, LayerStats, fit
+from .training import Adjust, EarlyStopping, History, LayerStats, fit
 
 __version__ = "0.1.0"
-__all__ = ["set_backend", "get_backend", "using_backend", "MLP", "fit", "History", "EarlyStopping", "LayerStats",
+__all__ = ["set_backend", "get_backend", "using_backend", "MLP", "fit", "History", "Adjust", "EarlyStopping", "LayerStats",
            "data", "metrics", "compiled", "init", "initializers", "optimizers", "activations", "losses", "layers",
            "training", "backend", "gradcheck", "reference", "gpu", "numerical_gradient", "rel_error"]

@@ -1,15 +1,17 @@
 """Callbacks: hooks into ``fit`` for early stopping, live plots and a widget's Stop button.
 
 A callback's ``on_train_begin(model, hist)`` runs before the first epoch, ``on_epoch_end(epoch, model, hist)``
-after each (return True to stop training), ``on_train_end(model, hist)`` after the last. Module 07 introduces
+after each (return True to stop training), ``on_train_end(model, hist)`` after the last. A callback with a
+``take_changes()`` method (:class:`Adjust`) hands ``fit`` new settings for the next epoch of a running run. Module 07 introduces
 early stopping.
 """
 from __future__ import annotations
 
 import math
+import threading
 import time
 
-from .validation import check_number
+from .validation import check_number, check_probability
 
 MONITORS = ("val_loss", "train_loss", "val_acc", "train_acc")
 
@@ -90,3 +92,40 @@ class LiveHook(Callback):
 
     def on_train_end(self, model, hist):
         self.fn(hist.epochs - 1, model, hist)
+
+
+class Adjust(Callback):
+    """Settings a running ``fit`` takes up at its next epoch, without a restart: what a lab's learning-rate,
+    penalty or dropout slider does while a run trains.
+
+        adjust = dk.Adjust()
+        # in another thread, or in a callback:  adjust.set(lr=0.03, l2=1e-4)
+        dk.fit(model, X, y, epochs=500, callbacks=[adjust])      # hist.changes says when each change applied
+
+    ``set`` may be called from any thread; a later value of the same setting replaces one not yet applied.
+    """
+
+    SETTINGS = ("lr", "l1", "l2", "dropout", "clip_norm")
+
+    def __init__(self):
+        self._pending = {}
+        self._lock = threading.Lock()
+
+    def set(self, **changes):
+        """Ask for new values (lr > 0; l1, l2, clip_norm >= 0; 0 <= dropout < 1) from the next epoch on."""
+        for name, value in changes.items():
+            if name not in self.SETTINGS:
+                raise ValueError(f"Adjust can change {', '.join(self.SETTINGS)} while training runs; got {name!r}")
+            if name == "dropout":
+                changes[name] = check_probability(name, value)
+            else:
+                changes[name] = check_number(name, value, positive=name == "lr", nonnegative=name != "lr")
+        with self._lock:
+            self._pending.update(changes)
+
+    def take_changes(self):
+        """The changes asked for since the last call ({} if none); ``fit`` calls it after every epoch."""
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        return pending
+

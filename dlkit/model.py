@@ -119,6 +119,14 @@ class MLP:
             view[:] = 1 if pk.split_name(name)[0] == RUNNING_VAR else 0
         return self
 
+    def set_dropout(self, p):
+        """Change the dropout rate of the hidden layers (0 switches dropout off): a running ``fit`` picks it up
+        at its next epoch when an :class:`dlkit.callbacks.Adjust` asks for it."""
+        self.dropout = check_probability("dropout", p)
+        hidden = np.arange(self.n_layers) < self.n_layers - 1
+        self.layout[:, pk.DROP] = (hidden & (self.dropout > 0)).astype(np.int64)
+        return self
+
     def hyper(self, l1=0.0, l2=0.0):
         """The packed hyper-parameter vector for forward passes (dropout, batch-norm constants, penalties)."""
         hyper = pk.empty_hyper()

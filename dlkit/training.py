@@ -17,20 +17,24 @@ import numpy as np
 from . import losses, optimizers
 from . import packing as pk
 from .backend import get_backend, kernels
-from .callbacks import Callback, EarlyStopping, FunctionCallback, LiveHook
+from .callbacks import Adjust, Callback, EarlyStopping, FunctionCallback, LiveHook
 from .data import num_batches, shuffled_indices
 from .layer_stats import LayerStats
 from .validation import check_number, check_seed
 
-__all__ = ["fit", "History", "DivergenceWarning", "Callback", "FunctionCallback", "EarlyStopping", "LiveHook",
+__all__ = ["fit", "History", "DivergenceWarning", "Adjust", "Callback", "FunctionCallback", "EarlyStopping", "LiveHook",
            "LayerStats"]
 
 PROGRESS_AFTER_S = 3.0      # verbose="auto" prints progress for runs longer than this ...
 PROGRESS_EVERY_S = 1.0      # ... at most once per this many seconds
+# a loss that grows this many times above where it started (and above ln C, chance for C classes) has diverged,
+# even while it stays finite (lr=1e6 keeps a cross-entropy near 1e6 for ever)
+EXPLOSION_FACTOR = 100.0
+NON_FINITE, EXPLODED = "the loss became NaN or infinite", "the loss exploded"
 
 
 class DivergenceWarning(RuntimeWarning):
-    """The loss became NaN or infinite and training stopped."""
+    """The loss became NaN or infinite, or exploded far above where it started, and training stopped."""
 
 
 @dataclass
@@ -46,7 +50,10 @@ class History:
     step_loss_chunks: list = field(default_factory=list)
     layer_stats: list = field(default_factory=list)     # dicts from LayerStats, in the order recorded
     diverged: bool = False
-    diverged_at: tuple | None = None                    # (epoch, iteration) of the first non-finite loss
+    diverged_at: tuple | None = None                    # (epoch, iteration) where the loss blew up
+    divergence: str = ""                                # why: NON_FINITE or EXPLODED
+    initial_loss: float | None = None                   # the first mini-batch loss, before any update
+    changes: list = field(default_factory=list)         # settings changed mid-run: {"epoch", "name", "old", "new"}
     stopped_early: bool = False
     best_epoch: int | None = None                       # set by EarlyStopping
     iterations_per_epoch: int = 0
@@ -114,12 +121,17 @@ def fit(model, X, y, loss="cross_entropy", optimizer="sgd", lr=0.1, epochs=100, 
         cb.on_train_begin(model, hist)
     start = time.perf_counter() - elapsed
     progress = _Progress(verbose, first + plan.epochs)
+    ceiling = math.inf
     for epoch in range(first, first + plan.epochs):
         # ---- the epoch's steps: forward, loss, backward, clip, update (fused in the backend)
         order = shuffled_indices(len(plan.X), plan.seed, epoch)
         record = np.zeros((plan.steps_per_epoch, pk.N_RECORD))            # (loss, accuracy) per step
         done = _run_epoch(dev, order, record, plan, model, hist)
         hist.step_loss_chunks.append(record[:done, pk.RECORD_LOSS])
+        if hist.initial_loss is None and done:
+            hist.initial_loss = float(record[0, pk.RECORD_LOSS])
+        if ceiling == math.inf and hist.initial_loss is not None:
+            ceiling = EXPLOSION_FACTOR * _loss_scale(plan, model, hist.initial_loss)
         if done < plan.steps_per_epoch:
             _diverged(hist, epoch, int(plan.iconf[pk.STEP]) + 1, record[done, pk.RECORD_LOSS], plan.opt.lr)
             break
@@ -129,11 +141,17 @@ def fit(model, X, y, loss="cross_entropy", optimizer="sgd", lr=0.1, epochs=100, 
         if not np.isfinite(train_loss) or (plan.val is not None and not np.isfinite(hist.val_loss[-1])):
             _diverged(hist, epoch, int(dev.iconf[pk.STEP]), train_loss, plan.opt.lr)
             break
+        if train_loss > ceiling:
+            steps_before = int(dev.iconf[pk.STEP]) - done
+            first = int(np.argmax(record[:done, pk.RECORD_LOSS] > ceiling)) + 1
+            _diverged(hist, epoch, steps_before + first, train_loss, plan.opt.lr, ceiling / EXPLOSION_FACTOR)
+            break
         progress.update(epoch, hist)
-        # ---- callbacks (early stopping, live plots, a widget's Stop button)
+        # ---- callbacks (early stopping, live plots, a widget's Stop button, settings changed mid-run)
         stop = [cb.on_epoch_end(epoch, model, hist) for cb in plan.callbacks]
         if plan.callbacks:
             dev.load_model()                                               # a callback may have changed the model
+            dev = _apply_changes(plan, model, dev, hist, epoch + 1) or dev
         if any(stop):
             hist.stopped_early = True
             break
@@ -324,11 +342,46 @@ def _evaluate(model, X, T, loss_id):
     return loss, float(np.mean(losses.predict_classes(out) == y))
 
 
-def _diverged(hist, epoch, iteration, value, lr):
+def _loss_scale(plan, model, initial_loss):
+    """Where a run's loss starts: the larger of its first mini-batch loss and the loss of knowing nothing (ln C
+    for C classes; the targets' variance, the loss of predicting their mean, for regression)."""
+    if losses.is_classification(plan.loss_id):
+        return max(initial_loss, math.log(max(2, model.sizes[-1])))
+    return max(initial_loss, float(np.mean(np.var(plan.T.astype(np.float64), axis=0))))
+
+
+def _diverged(hist, epoch, iteration, value, lr, scale=None):
+    """Mark ``hist`` as diverged at (epoch, iteration) and warn with what to try; ``scale`` is where the loss
+    started when it exploded while staying finite."""
     hist.diverged, hist.diverged_at = True, (epoch, iteration)
-    warnings.warn(f"training diverged at epoch {epoch}, iteration {iteration}: the loss became {value}. "
+    hist.divergence = NON_FINITE if scale is None else EXPLODED
+    what = (f"the loss became {value}" if scale is None else
+            f"the loss grew to {value:.3g}, over {EXPLOSION_FACTOR:g} × where it started ({scale:.3g})")
+    warnings.warn(f"training diverged at epoch {epoch}, iteration {iteration}: {what}. "
                   f"Try a smaller learning rate (lr={lr:g} now), gradient clipping (clip_norm=1.0), "
                   "or standardised inputs.", DivergenceWarning, stacklevel=3)
+
+
+def _apply_changes(plan, model, dev, hist, epoch):
+    """Apply the settings that callbacks (:class:`dlkit.callbacks.Adjust`) asked for from ``epoch`` on: a new
+    run object carrying the optimizer state on (None when nothing changed). Each change goes into
+    ``hist.changes``."""
+    changes = {}
+    for cb in plan.callbacks:
+        changes.update(getattr(cb, "take_changes", dict)())
+    slots = {"lr": pk.LR, "l1": pk.L1, "l2": pk.L2, "clip_norm": pk.CLIP, "dropout": pk.DROPOUT}
+    changes = {k: v for k, v in changes.items() if v != plan.hyper[slots[k]]}
+    if not changes:
+        return None
+    for name, value in changes.items():
+        hist.changes.append({"epoch": epoch, "name": name, "old": float(plan.hyper[slots[name]]),
+                             "new": float(value)})
+        plan.hyper[slots[name]] = value
+    if "lr" in changes:
+        plan.opt.hyper["lr"] = changes["lr"]
+    if "dropout" in changes:
+        model.set_dropout(changes["dropout"])
+    return kernels().Run(model, plan.X, plan.T, dev.state_host(), plan.hyper, plan.iconf)
 
 
 class _Progress:

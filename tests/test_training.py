@@ -303,3 +303,32 @@ def test_resume_refuses_what_it_cannot_continue():
                      verbose=False)
     with pytest.raises(ValueError, match="diverged"):
         dk.fit(regressor, Xr, yr, loss="mse", optimizer="sgd", epochs=1, resume=bad, verbose=False)
+
+
+# ---- divergence that stays finite ---------------------------------------------------------------------
+
+def test_a_loss_that_explodes_but_stays_finite_has_diverged(backend):
+    X, y = dk.data.spirals(n_samples=600, noise=0.1, seed=0)
+    model = dk.MLP([2, 8, 8, 2], activation="tanh", seed=0)
+    with pytest.warns(DivergenceWarning, match=r"epoch 0, iteration \d+: the loss grew to .* over 100 × where it "
+                                               r"started .* smaller learning rate \(lr=1e\+06"):
+        hist = dk.fit(model, X, y, lr=1e6, epochs=50, verbose=False)
+    assert hist.diverged and hist.divergence == dk.training.EXPLODED and hist.epochs == 1
+    assert np.all(np.isfinite(hist.step_loss)) and hist.train_loss[0] > 1e3
+    assert 1 <= hist.diverged_at[1] <= hist.iterations_per_epoch
+
+
+def test_a_run_that_only_wobbles_is_not_diverged(backend):
+    X, y = dk.data.spirals(n_samples=300, noise=0.1, seed=0)
+    model = dk.MLP([2, 16, 16, 2], activation="relu", seed=0)
+    hist = dk.fit(model, X, y, optimizer="sgd", lr=1.0, epochs=30, verbose=False)
+    assert not hist.diverged and hist.divergence == "" and hist.initial_loss > 0
+
+
+def test_the_nan_verdict_is_named(backend):
+    X, y = dk.data.regression_1d("linear", n_samples=100, seed=0)
+    model = dk.MLP([1, 16, 1], activation="relu", seed=0)
+    with pytest.warns(DivergenceWarning):
+        hist = dk.fit(model, X * 100, y * 100, loss="mse", optimizer="sgd", lr=10.0, epochs=50, batch_size=10,
+                      verbose=False)
+    assert hist.divergence in (dk.training.NON_FINITE, dk.training.EXPLODED)
