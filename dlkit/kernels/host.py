@@ -1,5 +1,5 @@
 """A training run whose arrays stay in host memory (the ``numpy`` and ``cpu`` backends), and the host-side
-helpers every backend shares (one BLAS thread, the compile notice).
+helpers every backend shares (the BLAS library's thread switch, one BLAS thread, the compile notice).
 
 ``fit`` talks to a run object, so a backend that keeps parameters elsewhere (the GPU) can supply its own with the
 same methods (``RUN_METHODS`` in :mod:`dlkit.kernels`): ``train_steps(order, record)``, ``sync_model()`` (bring
@@ -8,30 +8,35 @@ parameters home), ``load_model()`` (send them back after callbacks changed them)
 """
 from __future__ import annotations
 
-import contextlib
+import ctypes
+import ctypes.util
+import itertools
 import threading
+from typing import NamedTuple
 
 
 class HostRun:
-    def __init__(self, kernels, model, X, T, state, hyper, iconf, compile_notice=False, one_blas_thread=False):
+    def __init__(self, kernels, model, X, T, state, hyper, iconf, compile_notice=False):
         self.k, self.model, self.X, self.T = kernels, model, X, T
         self.state, self.hyper, self.iconf = state, hyper, iconf
         self.grad = model.theta * 0
-        self.compile_notice, self.one_blas_thread = compile_notice, one_blas_thread
+        # say so while the first call for these array types compiles (later calls and runs do not)
+        self.compile_key = (kernels.__name__, model.theta.dtype.str, X.dtype.str, T.dtype.str) if compile_notice \
+            else None
 
     def train_steps(self, order, record):
         """Run the steps over ``order``; returns how many finished (fewer at a non-finite loss)."""
         m = self.model
 
         def call():
-            with single_threaded_blas() if self.one_blas_thread else contextlib.nullcontext():
-                return int(self.k.train_steps(m.layout, m.theta, self.grad, self.state, m.buffers, self.hyper,
-                                              self.iconf, self.X, self.T, order, record))
+            return int(self.k.train_steps(m.layout, m.theta, self.grad, self.state, m.buffers, self.hyper,
+                                          self.iconf, self.X, self.T, order, record))
 
-        if self.compile_notice:
-            self.compile_notice = False
-            return with_compile_notice(call)
-        return call()
+        if self.compile_key is None or self.compile_key in _COMPILED:
+            return call()
+        steps = with_compile_notice(call)
+        _COMPILED.add(self.compile_key)
+        return steps
 
     def sync_model(self):
         pass
@@ -49,19 +54,96 @@ class HostRun:
         return self.state.copy()
 
 
+_COMPILED = set()     # (kernels module, dtypes) whose first call in this process has returned
 _BLAS = []
 
 
 def single_threaded_blas():
-    """A context in which BLAS uses one thread. The compiled kernels' matrix products are small (<= a few
-    hundred wide): a second BLAS thread gains little there, and when the other core is busy (a widget drawing,
-    another process) OpenBLAS's spinning threads make each product many times slower (docs/performance.md)."""
+    """A context in which BLAS uses one thread (the labs' own numpy work, and the cpu kernels where the BLAS
+    thread switch cannot be found). Small products gain nothing from a second BLAS thread, and when the other
+    core is busy (a widget drawing, another process) OpenBLAS's spinning threads make each small product many
+    times slower (docs/performance.md)."""
     if not _BLAS:
         import scipy.linalg.cython_blas  # noqa: F401  (load the BLAS numba's np.dot calls, so it is seen)
         from threadpoolctl import ThreadpoolController
 
         _BLAS.append(ThreadpoolController())
     return _BLAS[0].limit(limits=1, user_api="blas")
+
+
+class BlasSwitch(NamedTuple):
+    """An OpenBLAS library's own thread-count functions, as ctypes functions compiled code can call."""
+    set: object            # set(n): use n threads from the next call on (~2 ns)
+    get: object            # get() -> n
+
+
+def blas_thread_switch():
+    """The :class:`BlasSwitch` of the BLAS that Numba's ``np.dot`` calls (SciPy's, through
+    ``scipy.linalg.cython_blas``), or None where that is not an OpenBLAS found here (another BLAS, or no
+    ``dladdr``). Looked up once per process."""
+    if not _SWITCH:
+        _SWITCH.append(_find_switch())
+    return _SWITCH[0]
+
+
+_SWITCH = []
+_AFFIXES = tuple(itertools.product(("", "scipy_"), ("", "64_", "_64")))     # how OpenBLAS builds name symbols
+
+
+class _DlInfo(ctypes.Structure):
+    _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p), ("dli_sname", ctypes.c_char_p),
+                ("dli_saddr", ctypes.c_void_p)]
+
+
+def _find_switch():
+    """The library holding the sgemm Numba calls (dladdr on its address), and its thread-count symbols."""
+    try:
+        from numba.extending import get_cython_function_address
+
+        address = get_cython_function_address("scipy.linalg.cython_blas", "sgemm")
+        dladdr = _dladdr()
+        info = _DlInfo()
+        if dladdr is None or not dladdr(ctypes.c_void_p(address), ctypes.byref(info)) or not info.dli_fname:
+            return None
+        library = ctypes.CDLL(info.dli_fname.decode())
+    except (ImportError, OSError, ValueError):
+        return None
+    for prefix, suffix in _AFFIXES:
+        setter = getattr(library, f"{prefix}openblas_set_num_threads{suffix}", None)
+        getter = getattr(library, f"{prefix}openblas_get_num_threads{suffix}", None)
+        if setter is not None and getter is not None:
+            setter.argtypes, setter.restype = [ctypes.c_int], None
+            getter.argtypes, getter.restype = [], ctypes.c_int
+            return BlasSwitch(setter, getter)
+    return None
+
+
+def _dladdr():
+    """libc's dladdr (in libdl before glibc 2.34), or None (Windows)."""
+    for name in (None, ctypes.util.find_library("dl")):
+        try:
+            return getattr(ctypes.CDLL(name), "dladdr")
+        except (OSError, AttributeError, TypeError):
+            continue
+    return None
+
+
+_NO_SWITCH = ctypes.CFUNCTYPE(None, ctypes.c_int)(lambda threads: None)   # the same type, doing nothing
+
+
+def call_with_blas_switch(kernel, *args):
+    """``kernel(*args, set_threads)``: a compiled kernel that sets the BLAS thread count before each of its
+    products (dlkit.kernels.cpu.products); the library's own setting is put back afterwards. Where the switch
+    cannot be found, the kernel gets one that does nothing and runs with one BLAS thread, as before."""
+    switch = blas_thread_switch()
+    if switch is None:
+        with single_threaded_blas():
+            return kernel(*args, _NO_SWITCH)
+    before = switch.get()
+    try:
+        return kernel(*args, switch.set)
+    finally:
+        switch.set(before)
 
 
 NOTICE_AFTER_S = 1.0   # a call that takes longer than this is compiling: say so

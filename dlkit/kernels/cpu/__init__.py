@@ -1,0 +1,41 @@
+"""The ``cpu`` backend: Numba ``@njit`` kernels with the numpy reference's names and signatures.
+
+A whole epoch of mini-batch steps runs inside one compiled call (``train_steps``), so Python's per-call cost is
+paid once per epoch, not once per step. One file per part:
+
+* :mod:`.elementwise` the textbook's scalar maths (``activations.activate``, ``losses.row_loss``,
+  ``optimizers.update_flat``, ``rng.hashed_uniform``, ...) compiled, and the loops over it;
+* :mod:`.products`    the matrix products: BLAS with one thread for the course's small layers, two for wide ones;
+* :mod:`.steps`       layers forward and backward, clip and update, the fused epoch.
+
+This module is the contract's entry points (see :mod:`dlkit.kernels`): each hands the compiled code the BLAS
+library's thread switch (:func:`dlkit.kernels.host.call_with_blas_switch`).
+"""
+from __future__ import annotations
+
+import sys
+
+from ..host import HostRun, call_with_blas_switch
+from . import steps
+from .elementwise import _SCALAR, _activate, _activate_grad  # noqa: F401  (the compiled scalar code, for tests)
+
+
+def forward(layout, theta, buffers, hyper, X):
+    """Evaluation-mode forward pass: X (N, D0) -> outputs (N, C)."""
+    return call_with_blas_switch(steps.forward, layout, theta, buffers, hyper, X)
+
+
+def forward_backward(layout, theta, grad, buffers, hyper, iconf, X, T):
+    """Training-mode forward and backward on one batch; fills grad (P,), returns the batch-mean data loss."""
+    return call_with_blas_switch(steps.forward_backward, layout, theta, grad, buffers, hyper, iconf, X, T)
+
+
+def train_steps(layout, theta, grad, state, buffers, hyper, iconf, X, T, order, record):
+    """The fused mini-batch loop over ``order``; returns the number of steps taken."""
+    return call_with_blas_switch(steps.train_steps, layout, theta, grad, state, buffers, hyper, iconf, X, T, order,
+                                 record)
+
+
+def Run(model, X, T, state, hyper, iconf):
+    """A training run in host memory; says so if the first call has to compile (see :mod:`dlkit.kernels.host`)."""
+    return HostRun(sys.modules[__name__], model, X, T, state, hyper, iconf, compile_notice=True)

@@ -1,0 +1,34 @@
+"""The cpu backend's matrix products: BLAS (through ``np.dot``) with the thread count each product's size calls for.
+
+The course's networks are small: a product of a [2, 16, 16, 2] step is a few thousand multiply-adds, over in well
+under a microsecond, and a second BLAS thread would only add the cost of waking it (and, when the other core is
+busy, of waiting for it: docs/performance.md saw 10-100x). A student's widened network ([64, 1024, 1024, 10])
+multiplies 64 x 1024 by 1024 x 1024, milliseconds of work that two cores do in about half the time. So the thread
+count is chosen per product, inside the compiled step, from its number of multiply-adds: one thread below
+``TWO_THREADS_FROM``, two from there on. The threshold is where two threads became faster in measurements on the
+2-core course machine, both idle and with another process busy on one core (docs/performance.md).
+
+``blas`` is the BLAS library's own "set the number of threads" function (a ctypes function pointer, found by
+:func:`dlkit.kernels.host.blas_thread_switch`): setting it costs ~2 ns, so it is set before every product, and
+the host puts the library's setting back after the kernel returns.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+TWO_THREADS_FROM = 1 << 21      # multiply-adds in one product from which two BLAS threads are faster
+ONE_THREAD, TWO_THREADS = 1, 2
+
+
+@njit(cache=True, error_model="numpy")
+def blas_threads(multiply_adds):
+    """The BLAS thread count for a product of ``multiply_adds`` multiply-adds."""
+    return TWO_THREADS if multiply_adds >= TWO_THREADS_FROM else ONE_THREAD
+
+
+@njit(cache=True, error_model="numpy")
+def matmul(A, B, out, blas):
+    """out (M, N) = A (M, K) @ B (K, N) (either may be a transposed view), with blas_threads(M K N) threads."""
+    blas(blas_threads(A.shape[0] * A.shape[1] * B.shape[1]))
+    np.dot(A, B, out)

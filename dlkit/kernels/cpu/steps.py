@@ -1,0 +1,283 @@
+"""The cpu backend's compiled training step: layers forward and backward, the loss, clipping and the update, and the
+fused mini-batch loop that runs a whole epoch in one call (so Python's per-call cost is paid once per epoch).
+
+Matrix products go to BLAS (:mod:`.products`, with the thread count each product's size calls for); everything
+elementwise (bias, batch norm, activation, dropout, loss, clipping, optimizer) is plain loops over the textbook's
+scalar code (:mod:`.elementwise`). Every function that multiplies takes ``blas``, the BLAS library's thread
+switch (see :mod:`.products`).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from ...packing import (ABSENT, ACT, B_OFF, BATCH, BETA_OFF, BN_EPS, BN_MOMENTUM, CLIP, D_IN, D_OUT, DROP, DROPOUT,
+                        G_OFF, L1, L2, LOSS, N_ICONF, N_MOMENTS, OPT, RECORD_ACCURACY, RECORD_LOSS, RM_OFF, SEED,
+                        STATE_M, STATE_V, STEP, UPDATE_STATS, W_OFF)
+from .elementwise import _SCALAR, activate_all, activate_grad_all, update_all
+from .products import matmul
+
+_row_loss, _row_class, _is_classification = _SCALAR["row_loss"], _SCALAR["row_class"], _SCALAR["is_classification"]
+_bias_corrections, _clip_factor = _SCALAR["bias_corrections"], _SCALAR["clip_factor"]
+_uniform, _batches_in = _SCALAR["hashed_uniform"], _SCALAR["batches_in"]
+_bn_column_forward, _bn_column_backward = _SCALAR["batchnorm_column_forward"], _SCALAR["batchnorm_column_backward"]
+
+
+# ---- layers -----------------------------------------------------------------------------------------------
+
+@njit(cache=True, error_model="numpy")
+def _weights(layout, k, theta):
+    """Views of layer k's W (D, H) and b (H,) inside the flat theta."""
+    d, h = layout[k, D_IN], layout[k, D_OUT]
+    w0, b0 = layout[k, W_OFF], layout[k, B_OFF]
+    return theta[w0:w0 + d * h].reshape(d, h), theta[b0:b0 + h]
+
+
+@njit(cache=True, error_model="numpy")
+def workspace(layout, rows, dtype_of):
+    """Per-layer buffers for up to ``rows`` examples: inputs/outputs H, pre-activations Z, normalised Zhat,
+    dropout masks M, inverse stds, and two flat gradient buffers."""
+    n_layers = layout.shape[0]
+    widest = max(layout[:, D_OUT].max(), layout[:, D_IN].max())
+    H = [np.empty((rows, layout[0, D_IN]), dtype_of.dtype)]
+    for k in range(n_layers):
+        H.append(np.empty((rows, layout[k, D_OUT]), dtype_of.dtype))
+    Z = [np.empty((rows, layout[k, D_OUT]), dtype_of.dtype) for k in range(n_layers)]
+    Zhat = [np.empty((rows if layout[k, G_OFF] != ABSENT else 0, layout[k, D_OUT]), dtype_of.dtype)
+            for k in range(n_layers)]
+    M = [np.empty((rows if layout[k, DROP] else 0, layout[k, D_OUT]), dtype_of.dtype) for k in range(n_layers)]
+    inv_std = [np.empty(layout[k, D_OUT], dtype_of.dtype) for k in range(n_layers)]
+    return H, Z, Zhat, M, inv_std, np.empty(rows * widest, dtype_of.dtype), np.empty(rows * widest, dtype_of.dtype)
+
+
+@njit(cache=True, error_model="numpy")
+def _batchnorm_forward(z, zhat, inv_std, gamma, beta, rmean, rvar, training, update, momentum, eps):
+    """In place: z (n, H) -> gamma * z_hat + beta, with batch statistics in training, running ones otherwise."""
+    for j in range(z.shape[1]):
+        _bn_column_forward(z[:, j], zhat[:, j], inv_std, gamma, beta, rmean, rvar, j, training, update, momentum,
+                           eps)
+
+
+@njit(cache=True, error_model="numpy")
+def _batchnorm_backward(dz, zhat, inv_std, gamma, dgamma, dbeta):
+    """In place: dz (n, H) w.r.t. the batch-norm output -> w.r.t. its input; fills dgamma, dbeta (H,)."""
+    for j in range(dz.shape[1]):
+        _bn_column_backward(dz[:, j], zhat[:, j], inv_std, gamma, dgamma, dbeta, j)
+
+
+@njit(cache=True, error_model="numpy")
+def layer_forward(layout, k, theta, buffers, hyper, iconf, h_in, z, zhat, inv_std, mask, h_out, training, blas):
+    """Layer k: h_in (n, D) -> h_out (n, H): dense -> [batch norm] -> activation -> [dropout]."""
+    n = h_in.shape[0]
+    W, b = _weights(layout, k, theta)
+    matmul(h_in, W, z, blas)                                         # (n, D) @ (D, H) -> (n, H)
+    for i in range(n):
+        for j in range(z.shape[1]):
+            z[i, j] += b[j]
+    width = layout[k, D_OUT]
+    if layout[k, G_OFF] != ABSENT:
+        g0, be0, r0 = layout[k, G_OFF], layout[k, BETA_OFF], layout[k, RM_OFF]
+        _batchnorm_forward(z, zhat, inv_std, theta[g0:g0 + width], theta[be0:be0 + width],
+                           buffers[r0:r0 + width], buffers[r0 + width:r0 + 2 * width], training,
+                           iconf[UPDATE_STATS] != 0, hyper[BN_MOMENTUM], hyper[BN_EPS])
+    activate_all(z, h_out, layout[k, ACT])
+    if training and layout[k, DROP] != 0 and hyper[DROPOUT] > 0:
+        p = hyper[DROPOUT]
+        scale = 1.0 / (1.0 - p)
+        for i in range(n):
+            for j in range(width):
+                keep = _uniform(iconf[SEED], iconf[STEP], k + 1, i * width + j) >= p
+                mask[i, j] = scale if keep else 0.0
+                h_out[i, j] *= mask[i, j]
+
+
+@njit(cache=True, error_model="numpy")
+def _dense_backward(layout, k, theta, grad, hyper, h_in, dh, dprev, blas):
+    """Layer k's dense part: fills dW (+ the L1/L2 penalties' gradients) and db from dz = dh (n, H) and its
+    input h_in (n, D); dprev (n, D) <- dz @ W^T unless it has no columns (the first layer needs none)."""
+    gW, gb = _weights(layout, k, grad)
+    W, _ = _weights(layout, k, theta)
+    matmul(h_in.T, dh, gW, blas)                                     # (D, n) @ (n, H) -> dW (D, H)
+    if hyper[L1] != 0 or hyper[L2] != 0:
+        for i in range(W.shape[0]):
+            for j in range(W.shape[1]):
+                w = W[i, j]
+                sign = 1.0 if w > 0 else (-1.0 if w < 0 else 0.0)
+                gW[i, j] += hyper[L1] * sign + hyper[L2] * w
+    for j in range(dh.shape[1]):
+        s = 0.0
+        for i in range(dh.shape[0]):
+            s += dh[i, j]
+        gb[j] = s
+    if dprev.shape[1] > 0:
+        matmul(dh, W.T, dprev, blas)                                 # (n, H) @ (H, D) -> dx (n, D)
+
+
+@njit(cache=True, error_model="numpy")
+def _layer_backward(layout, k, theta, grad, hyper, Z, Zhat, M, inv_std, h_in, h_out, free, dh, dprev, blas):
+    """Layer k backward: dh (n, H) w.r.t. its output -> layer k's gradients and dprev (n, D) w.r.t. its input.
+    ``free`` is a spare flat buffer (the dropout layers' activation is recomputed there)."""
+    n, width, kind = dh.shape[0], layout[k, D_OUT], layout[k, ACT]
+    h = h_out
+    if layout[k, DROP] != 0 and hyper[DROPOUT] > 0:                 # back through dropout; recompute the
+        for i in range(n):                                          # activation it scaled, in the free buffer
+            for j in range(width):
+                dh[i, j] *= M[i, j]
+        h = free[:n * width].reshape(n, width)
+        activate_all(Z, h, kind)
+    activate_grad_all(dh, Z, h, kind)                               # back through the activation
+    if layout[k, G_OFF] != ABSENT:
+        g0, be0 = layout[k, G_OFF], layout[k, BETA_OFF]
+        _batchnorm_backward(dh, Zhat, inv_std, theta[g0:g0 + width], grad[g0:g0 + width], grad[be0:be0 + width])
+    _dense_backward(layout, k, theta, grad, hyper, h_in, dh, dprev, blas)
+
+
+@njit(cache=True, error_model="numpy")
+def forward_backward_rows(layout, theta, grad, buffers, hyper, iconf, T, n, H, Z, Zhat, M, inv_std, buf_a, buf_b,
+                          blas):
+    """Training-mode forward + backward on the first n rows of H[0]; returns the batch-mean data loss."""
+    n_layers = layout.shape[0]
+    # forward
+    for k in range(n_layers):
+        layer_forward(layout, k, theta, buffers, hyper, iconf, H[k][:n], Z[k][:n], Zhat[k][:n], inv_std[k],
+                      M[k][:n], H[k + 1][:n], True, blas)
+    # loss: d(loss)/d(out) goes into buf_a as (n, C)
+    out = H[n_layers][:n]
+    c = out.shape[1]
+    dh = buf_a[:n * c].reshape(n, c)
+    loss = 0.0
+    for i in range(n):
+        loss += _row_loss(out[i], T[i], iconf[LOSS], dh[i])
+    for i in range(n):
+        for j in range(c):
+            dh[i, j] /= n
+    # backward, last layer first; the input gradient alternates between the two flat buffers
+    bufs = (buf_a, buf_b)
+    for k in range(n_layers - 1, -1, -1):
+        other = bufs[(n_layers - k) % 2]
+        d_in = layout[k, D_IN] if k > 0 else 0
+        dprev = other[:n * d_in].reshape(n, d_in)
+        _layer_backward(layout, k, theta, grad, hyper, Z[k][:n], Zhat[k][:n], M[k][:n], inv_std[k], H[k][:n],
+                        H[k + 1][:n], other, dh, dprev, blas)
+        dh = dprev
+    return loss / n
+
+
+@njit(cache=True, error_model="numpy")
+def _batch_accuracy(loss_kind, out, T):
+    """Fraction of correct predictions: out (n, C), T (>= n, Ct); 0 for regression losses."""
+    if not _is_classification(loss_kind):
+        return 0.0
+    n = out.shape[0]
+    correct = 0
+    for i in range(n):
+        correct += _row_class(out[i]) == int(T[i, 0])
+    return correct / n
+
+
+# ---- clip and update ---------------------------------------------------------------------------------------
+
+@njit(cache=True, error_model="numpy")
+def trainable_stretches(state):
+    """(S, 2) int64 [start, stop) of the runs of entries that may move: the whole vector, or, when state (3, P)
+    has a TRAINABLE row, the runs where it is 1 (a frozen layer or parameter is one contiguous run)."""
+    P = state.shape[1]
+    if state.shape[0] <= N_MOMENTS:
+        whole = np.empty((1, 2), np.int64)
+        whole[0, 0], whole[0, 1] = 0, P
+        return whole
+    trainable = state[state.shape[0] - 1]
+    runs = np.empty((P // 2 + 1, 2), np.int64)
+    count, i = 0, 0
+    while i < P:
+        if trainable[i] != 0:
+            start = i
+            while i < P and trainable[i] != 0:
+                i += 1
+            runs[count, 0], runs[count, 1] = start, i
+            count += 1
+        else:
+            i += 1
+    return runs[:count]
+
+
+@njit(cache=True, error_model="numpy")
+def clip_and_update(theta, grad, state, hyper, opt, t, stretches):
+    """Clip the gradient's global L2 norm to hyper[CLIP] (if > 0), then apply one optimizer step to the
+    trainable ``stretches`` (from :func:`trainable_stretches`). Frozen entries' gradients are zeroed (so they do
+    not count in the norm) and their weights and optimizer state never move."""
+    if stretches.shape[0] != 1 or stretches[0, 1] - stretches[0, 0] != grad.shape[0]:
+        kept = 0
+        for s in range(stretches.shape[0]):                         # zero the gaps between the stretches
+            grad[kept:stretches[s, 0]] = 0
+            kept = stretches[s, 1]
+        grad[kept:] = 0
+    if hyper[CLIP] > 0:
+        total = 0.0
+        for i in range(grad.shape[0]):
+            total += grad[i] * grad[i]
+        norm = math.sqrt(total)
+        if norm > hyper[CLIP]:
+            factor = _clip_factor(norm, hyper[CLIP])
+            for i in range(grad.shape[0]):
+                grad[i] *= factor
+    corr1, corr2 = _bias_corrections(hyper, t)
+    m, v = state[STATE_M], state[STATE_V]
+    for s in range(stretches.shape[0]):
+        a, b = stretches[s, 0], stretches[s, 1]
+        update_all(theta[a:b], grad[a:b], m[a:b], v[a:b], opt, hyper, t, corr1, corr2)
+
+
+# ---- the contract's kernels, given the BLAS thread switch ------------------------------------------------------
+
+@njit(cache=True, error_model="numpy")
+def forward(layout, theta, buffers, hyper, X, blas):
+    """Evaluation-mode forward pass: X (N, D0) -> outputs (N, C)."""
+    n = X.shape[0]
+    no_counters = np.zeros(N_ICONF, np.int64)                       # eval mode: no dropout, no stat updates
+    h = X
+    for k in range(layout.shape[0]):
+        z = np.empty((n, layout[k, D_OUT]), theta.dtype)
+        out = np.empty_like(z)
+        layer_forward(layout, k, theta, buffers, hyper, no_counters, h, z, z[:0], np.empty(z.shape[1], z.dtype),
+                      z[:0], out, False, blas)
+        h = out
+    return h
+
+
+@njit(cache=True, error_model="numpy")
+def forward_backward(layout, theta, grad, buffers, hyper, iconf, X, T, blas):
+    """Training-mode forward and backward on one batch; fills grad (P,), returns the batch-mean data loss."""
+    n = X.shape[0]
+    H, Z, Zhat, M, inv_std, buf_a, buf_b = workspace(layout, n, theta)
+    H[0][:] = X
+    return forward_backward_rows(layout, theta, grad, buffers, hyper, iconf, T, n, H, Z, Zhat, M, inv_std,
+                                 buf_a, buf_b, blas)
+
+
+@njit(cache=True, error_model="numpy")
+def train_steps(layout, theta, grad, state, buffers, hyper, iconf, X, T, order, record, blas):
+    """The fused mini-batch loop over ``order``; returns the number of steps taken."""
+    batch = iconf[BATCH]
+    H, Z, Zhat, M, inv_std, buf_a, buf_b = workspace(layout, batch, theta)
+    Tb = np.empty((batch, T.shape[1]), T.dtype)
+    stretches = trainable_stretches(state)
+    total = order.shape[0]
+    steps = _batches_in(total, batch)
+    for s in range(steps):
+        start = s * batch
+        n = min(batch, total - start)
+        for i in range(n):                                           # gather the batch's rows
+            H[0][i, :] = X[order[start + i]]
+            Tb[i, :] = T[order[start + i]]
+        loss = forward_backward_rows(layout, theta, grad, buffers, hyper, iconf, Tb, n, H, Z, Zhat, M, inv_std,
+                                     buf_a, buf_b, blas)
+        record[s, RECORD_LOSS] = loss
+        record[s, RECORD_ACCURACY] = _batch_accuracy(iconf[LOSS], H[layout.shape[0]][:n], Tb)
+        if not math.isfinite(loss):
+            return s
+        iconf[STEP] += 1
+        clip_and_update(theta, grad, state, hyper, iconf[OPT], iconf[STEP], stretches)
+    return steps
