@@ -115,6 +115,8 @@ def fit(model, X, y, loss="cross_entropy", optimizer="sgd", lr=0.1, epochs=100, 
                  stats, eval_train, freeze, resume, optimizer_options)
     backend = kernels()                     # a missing GPU is reported here, before anything has changed
     hist, first, elapsed = _history(plan, resume)
+    if resume is not None:                  # settings that differ from the part before are changes, as Adjust's
+        _record_changes(hist, first, resume.checkpoint.get("settings", {}), _settings(plan.hyper))
     dev = backend.Run(model, plan.X, plan.T, plan.state, plan.hyper, plan.iconf)
 
     for cb in plan.callbacks:
@@ -160,7 +162,7 @@ def fit(model, X, y, loss="cross_entropy", optimizer="sgd", lr=0.1, epochs=100, 
     dev.sync_model()
     hist.checkpoint = None if hist.diverged else {"state": dev.state_host()[:pk.N_MOMENTS],
                                                   "step": int(dev.iconf[pk.STEP]), "optimizer": plan.opt.name,
-                                                  "n_params": model.n_params}
+                                                  "n_params": model.n_params, "settings": _settings(plan.hyper)}
     for cb in plan.callbacks:
         cb.on_train_end(model, hist)
     progress.close(hist)
@@ -362,6 +364,21 @@ def _diverged(hist, epoch, iteration, value, lr, scale=None):
                   "or standardised inputs.", DivergenceWarning, stacklevel=3)
 
 
+SETTING_SLOTS = {"lr": pk.LR, "l1": pk.L1, "l2": pk.L2, "clip_norm": pk.CLIP, "dropout": pk.DROPOUT}
+
+
+def _settings(hyper):
+    """The settings a run may change between epochs, as they are in the packed ``hyper``."""
+    return {name: float(hyper[slot]) for name, slot in SETTING_SLOTS.items()}
+
+
+def _record_changes(hist, epoch, old, new):
+    """Append to ``hist.changes`` each setting whose value differs between ``old`` and ``new`` (from ``epoch``)."""
+    for name, value in new.items():
+        if name in old and old[name] != value:
+            hist.changes.append({"epoch": epoch, "name": name, "old": old[name], "new": float(value)})
+
+
 def _apply_changes(plan, model, dev, hist, epoch):
     """Apply the settings that callbacks (:class:`dlkit.callbacks.Adjust`) asked for from ``epoch`` on: a new
     run object carrying the optimizer state on (None when nothing changed). Each change goes into
@@ -369,14 +386,12 @@ def _apply_changes(plan, model, dev, hist, epoch):
     changes = {}
     for cb in plan.callbacks:
         changes.update(getattr(cb, "take_changes", dict)())
-    slots = {"lr": pk.LR, "l1": pk.L1, "l2": pk.L2, "clip_norm": pk.CLIP, "dropout": pk.DROPOUT}
-    changes = {k: v for k, v in changes.items() if v != plan.hyper[slots[k]]}
+    changes = {k: v for k, v in changes.items() if v != plan.hyper[SETTING_SLOTS[k]]}
     if not changes:
         return None
+    _record_changes(hist, epoch, _settings(plan.hyper), changes)
     for name, value in changes.items():
-        hist.changes.append({"epoch": epoch, "name": name, "old": float(plan.hyper[slots[name]]),
-                             "new": float(value)})
-        plan.hyper[slots[name]] = value
+        plan.hyper[SETTING_SLOTS[name]] = value
     if "lr" in changes:
         plan.opt.hyper["lr"] = changes["lr"]
     if "dropout" in changes:

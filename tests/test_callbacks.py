@@ -74,3 +74,14 @@ def test_set_dropout_switches_the_hidden_layers_only():
     assert model.dropout == 0.25 and model.layout[:, dk.packing.DROP].tolist() == [1, 1, 0]
     model.set_dropout(0.0)
     assert model.layout[:, dk.packing.DROP].tolist() == [0, 0, 0]
+
+
+def test_settings_changed_between_resumed_parts_are_recorded_as_changes():
+    X, y = _spirals()
+    model = _net(0.1)
+    hist = dk.fit(model, X, y, optimizer="sgd", lr=0.1, epochs=2, verbose=False)
+    model.set_dropout(0.3)
+    dk.fit(model, X, y, optimizer="sgd", lr=0.2, epochs=2, resume=hist, verbose=False)
+    dk.fit(model, X, y, optimizer="sgd", lr=0.2, epochs=1, resume=hist, verbose=False)
+    assert hist.changes == [{"epoch": 2, "name": "lr", "old": 0.1, "new": 0.2},
+                            {"epoch": 2, "name": "dropout", "old": pytest.approx(0.1), "new": pytest.approx(0.3)}]
