@@ -19,8 +19,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from .cells import cells_by_id, grade_cells, nbgrader_meta
+from .collect import collected_record
 from .coursedir import DEFAULT_WORKDIR, SQLITE, Workdir, course_id, write_scratch_config
-from .processes import run_limited
+from .processes import bin_env, run_limited
 from .results import Result, backup_gradebook, merge, save_results
 from .screen import screen
 
@@ -140,6 +141,27 @@ def _record_cells(result, nb, scores):
             result.note(f"cell {gid!r} timed out")
 
 
+def _cell_name(nb, cell):
+    gid = nbgrader_meta(cell).get("grade_id")
+    return repr(gid) if gid else f"number {[c for c in nb.cells if c.cell_type == 'code'].index(cell) + 1} (not a graded cell)"
+
+
+def _flag_dead_kernel(result, nb, scores):
+    """A kernel that died mid-notebook (``ExecuteKeepingScores`` marked the cells it did not finish): the tests
+    that ran before keep their points, the rest wait for the instructor. Returns whether it died."""
+    from .execute import kernel_died
+
+    marked = [(cell, kernel_died(cell)[1]) for cell in nb.cells if kernel_died(cell)[0]]
+    if not marked:
+        return False
+    where = next((_cell_name(nb, cell) for cell, here in marked if here), _cell_name(nb, marked[0][0]))
+    result.unrun = sorted(gid for gid in (nbgrader_meta(c).get("grade_id") for c, _ in marked) if gid in scores)
+    kept = sum(v for gid, v in scores.items() if gid not in result.unrun)
+    result.manual(f"the kernel died in cell {where}: the {kept:g} point(s) of the tests that ran before it are "
+                  f"kept; {len(result.unrun)} test(s) after it did not run (grade them by hand, or regrade)")
+    return True
+
+
 def _flag_course_cell_timeouts(release_nb, result):
     """A timed-out course cell (read-only, not a test) sends the student to a regrade: the machine was slow."""
     for gid, cell in cells_by_id(release_nb).items():
@@ -150,11 +172,14 @@ def _flag_course_cell_timeouts(release_nb, result):
                           "with a longer --cell-timeout if it happens again")
 
 
-def grade_one(workdir, assignment, student, expected, release_nb, limit, course):
-    """Screen and autograde one submission: (Result, its scratch course, or None when nothing is merged)."""
+def grade_one(workdir, assignment, student, expected, release_nb, limit, course, notes=()):
+    """Screen and autograde one submission: (Result, its scratch course, or None when nothing is merged).
+    ``notes``: what collecting noticed (a late flag), the first notes of the result."""
     import nbformat
 
     result = Result(student, assignment, max_score=float(sum(grade_cells(release_nb).values())))
+    for note in notes:
+        result.note(note)
     notebook = screen(workdir.submitted(student, assignment), release_nb, expected, result)
     scratch = workdir.scratch(assignment, student)
     if scratch.exists():
@@ -171,24 +196,34 @@ def grade_one(workdir, assignment, student, expected, release_nb, limit, course)
     if scores is None or not graded.exists():
         result.manual(_why_not_scored(code, out))
         return result, None
-    _record_cells(result, nbformat.read(str(graded), as_version=4), scores)
-    if DIED_WHILE_RUNNING.search(out or ""):
+    executed = nbformat.read(str(graded), as_version=4)
+    _record_cells(result, executed, scores)
+    died = _flag_dead_kernel(result, executed, scores)
+    if not died and DIED_WHILE_RUNNING.search(out or ""):
         result.manual("the kernel died while the notebook ran")
     _flag_course_cell_timeouts(release_nb, result)
     total = float(sum(v or 0 for v in scores.values()))
-    if result.needs_manual:
-        result.withheld = total
+    if result.needs_manual and not (died and len(result.reasons) == 1):
+        result.withheld = total             # held back for review (tampering, a slow machine, ...)
     else:
-        result.score = total
+        result.score = total                # scored; after a dead kernel: the points kept, flagged for review
     return result, scratch
 
 
 # ---------------------------------------------------------------- the class
 
-def _warm_up(root):
+def warm_up_command(workdir):
+    """(command, folder) of the warm-up: this Python, run where no dlkit folder shadows the installed one, so it
+    compiles the copy the grading kernels import (``-m`` puts the folder it runs in first on sys.path: run in the
+    course's clone, it would compile the clone)."""
+    return [sys.executable, "-m", "dlkit.warmup"], Path(workdir.path)
+
+
+def _warm_up(workdir):
     """Compile dlkit's Numba kernels into their cache once, so no submission pays for it inside a cell timeout."""
+    cmd, folder = warm_up_command(workdir)
     try:
-        subprocess.run([sys.executable, "-m", "dlkit.warmup"], cwd=root, capture_output=True, timeout=WARMUP_TIMEOUT)
+        subprocess.run(cmd, cwd=folder, env=bin_env(), capture_output=True, timeout=WARMUP_TIMEOUT)
     except (OSError, subprocess.TimeoutExpired):
         pass
 
@@ -200,10 +235,11 @@ def _grade_assignment(workdir, assignment, who, workers, limit, quiet, course):
     expected = workdir.released_notebook(assignment).name
     release_nb = nbformat.read(str(workdir.release(assignment) / expected), as_version=4)
     progress = Progress(len(who), f"grading {assignment}", quiet)
+    collected = collected_record(workdir.path, assignment)["students"]
     results = {}
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {pool.submit(grade_one, workdir, assignment, s, expected, release_nb, limit, course): s
-                   for s in who}
+        futures = {pool.submit(grade_one, workdir, assignment, s, expected, release_nb, limit, course,
+                               collected.get(s, {}).get("notes", ())): s for s in who}
         for future in as_completed(futures):
             s = futures[future]
             try:
@@ -226,7 +262,7 @@ def grade(workdir=DEFAULT_WORKDIR, assignments=None, workers=2, db=None, student
     assignments = assignments or workdir.assignments()
     backup_gradebook(workdir.path, workdir.db_url)
     if warm:
-        _warm_up(workdir.root)
+        _warm_up(workdir)
     course = course_id(workdir.root)
     out = {}
     for a in assignments:

@@ -1,7 +1,8 @@
 """The command line: ``python -m dlkit.course COMMAND ...``, one thin command per verb (``--help`` of each).
 
     release | strip PATH... | refresh PATH...                      the course's notebooks
-    prepare | distribute | collect | grade | feedback | export | report   grading a class (in --workdir)
+    prepare | distribute | collect | grade | feedback | release-feedback | export | report
+                                                                   grading a class (in --workdir)
     check NOTEBOOK                                                 a student's "check my work": visible tests
 
 Commands that read the course take ``--root DIR``; without it the course root is the nearest folder at or above
@@ -19,8 +20,11 @@ from .autograde import DEFAULT_STUDENT_TIMEOUT, grade
 from .collect import collect_exchange, collect_folder
 from .coursedir import DEFAULT_WORKDIR, CourseRootNotFound, find_root
 from .notebooks import notebooks_in, refresh, strip_file
+from .lms_export import canvas_csv, moodle_csv
 from .release import distribute, prepare, release
-from .reports import export, feedback, report
+from .reports import export, feedback, release_feedback, report
+
+SKIPPED_SHOWN = 20                  # skipped entries listed by collect (all are in collected/<a>.json)
 
 
 class UsageError(Exception):
@@ -65,9 +69,14 @@ def _collect(args):
             raise UsageError("collect --exchange needs the assignment name")
         who = collect_exchange(args.assignment, args.exchange, args.workdir)
         print(f"collected {len(who)} submission(s) of {args.assignment}")
-    else:
-        found = collect_folder(args.source, args.workdir, args.assignment, root=args.root)
-        print(f"collected {len(found)} submission(s) into {args.workdir}/submitted")
+        return 0
+    found = collect_folder(args.source, args.workdir, args.assignment, root=args.root)
+    print(f"collected {len(found)} submission(s) into {args.workdir}/submitted")
+    if found.skipped:
+        print(f"skipped {len(found.skipped)} entr{'y' if len(found.skipped) == 1 else 'ies'} (not graded):")
+        for entry, why in found.skipped[:SKIPPED_SHOWN]:
+            print(f"  {entry}: {why}")
+    return 0 if len(found) or not found.skipped else 1
 
 
 def _grade(args):
@@ -86,8 +95,17 @@ def _feedback(args):
     print(f"{len(pages)} feedback page(s) in {Path(args.workdir) / 'feedback'}")
 
 
+def _release_feedback(args):
+    release_feedback(args.assignment, args.exchange, args.workdir)
+    print(f"released the feedback of {args.assignment} to {args.exchange}")
+
+
 def _export(args):
     print(export(args.workdir, args.out))          # every assignment: names given are accepted, as ever, not used
+    for wanted, write in ((args.canvas, canvas_csv), (args.moodle, moodle_csv)):
+        if wanted is not None:
+            out, left_out = write(args.workdir, wanted or None, args.roster)
+            print(str(out) + "".join(f"\n  left out {s}: no identifier the LMS knows (see --roster)" for s in left_out))
 
 
 def _report(args):
@@ -165,8 +183,16 @@ def _grading_commands(sub):
     c.add_argument("--student", action="append", help="only these students (repeatable)")
     c.add_argument("--quiet", action="store_true")
     _grading_command(sub, "feedback", _feedback, "HTML feedback per student (hidden tests removed)")
-    c = _grading_command(sub, "export", _export, "grades CSV")
+    c = _grading_command(sub, "release-feedback", _release_feedback, "nbgrader release_feedback to an exchange",
+                         "one")
+    c.add_argument("--exchange", required=True, help="the exchange root (Exchange.root)")
+    c = _grading_command(sub, "export", _export, "grades CSV (manual grades included), and LMS gradebook CSVs")
     c.add_argument("--out", default=None)
+    c.add_argument("--canvas", nargs="?", const="", default=None, metavar="FILE",
+                   help="also the Canvas gradebook import CSV (default FILE: WORKDIR/canvas.csv)")
+    c.add_argument("--moodle", nargs="?", const="", default=None, metavar="FILE",
+                   help="also the Moodle grade import CSV (default FILE: WORKDIR/moodle.csv)")
+    c.add_argument("--roster", default=None, help="the LMS's own gradebook export: names and ids to match")
     c = _grading_command(sub, "report", _report, "class report (HTML with plots)")
     c.add_argument("--out", default=None)
 

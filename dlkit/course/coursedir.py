@@ -10,12 +10,14 @@ grading of a class::
     release/<a>/            the student version (hidden tests and solutions removed)
     templates/<a>.db        the gradebook every scratch course starts from
     submitted/<s>/<a>/      collected copies; the originals (exchange, zip, folder) are never touched
+    collected/<a>.json      what collecting noticed: notes (a Canvas LATE flag), LMS names and ids, skipped entries
     gradebook.db            the gradebook (``--db``: any SQLAlchemy URL)
     backups/                a copy of the gradebook before every grading run
     scratch/<a>/<s>/        one private nbgrader course per submission: its own SQLite gradebook
     autograded/<s>/<a>/     the executed notebooks, merged back from the scratch courses
     results/<a>.json        score or "needs manual grading" + reasons, per student
-    feedback/, grades.csv, report.html
+    feedback/, grades.csv, report.html, canvas.csv, moodle.csv
+    feedback_template/      the feedback page's template (dlkit.course.feedback_page)
 """
 from __future__ import annotations
 
@@ -144,6 +146,9 @@ class Workdir:
     def submitted(self, student, assignment):
         return self.path / "submitted" / student / assignment
 
+    def collected(self, assignment):
+        return self.path / "collected" / f"{assignment}.json"
+
     def scratch(self, assignment, student):
         return self.path / "scratch" / assignment / student
 
@@ -213,11 +218,23 @@ if _CELL is not None:
     c.Execute.timeout = _CELL
     c.Execute.timeout_func = _timeout
 
-# feedback goes to students: no hidden test source, no traceback lines that could quote one
+# a kernel that dies mid-notebook: the tests that passed before keep their points (dlkit.course.execute)
+from nbgrader.converters import Autograde as _Autograde
+from nbgrader.preprocessors import Execute as _Execute
+from dlkit.course.execute import ExecuteKeepingScores
+c.Autograde.autograde_preprocessors = [ExecuteKeepingScores if p is _Execute else p
+                                       for p in _Autograde.class_traits()["autograde_preprocessors"].default()]
+
+# feedback goes to students: no hidden test source, no traceback lines that could quote one, a score under
+# review said so, the math as MathML (no script, no network)
 from nbgrader.preprocessors import GetGrades
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from dlkit.course.feedback_page import TEMPLATE_NAME, MarkUnderReview, template_dirs
+from dlkit.course.mathml import RenderMath
 from dlkit.course.redact import RedactHidden
-c.GenerateFeedback.preprocessors = [GetGrades, RedactHidden, CSSHTMLHeaderPreprocessor]
+c.GenerateFeedback.preprocessors = [GetGrades, MarkUnderReview, RenderMath, RedactHidden, CSSHTMLHeaderPreprocessor]
+c.HTMLExporter.template_name = TEMPLATE_NAME
+c.HTMLExporter.extra_template_basedirs = template_dirs(c.CourseDirectory.root)
 '''
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .bugs import BUGS_FILE
 from .coursedir import CONFIG_FILE, DEFAULT_WORKDIR, SQLITE, Workdir, course_id, find_root, write_config
+from .feedback_page import write_template
 from .processes import nbgrader
 from .results import backup_gradebook, prune
 
@@ -72,6 +73,7 @@ def prepare(workdir=DEFAULT_WORKDIR, assignments=None, db=None, root=None, cell_
     workdir.path.mkdir(parents=True, exist_ok=True)
     (workdir.path / ".gitignore").write_text("*\n")
     write_config(workdir.path, workdir.db_url, cell_timeout, long_timeout, root)
+    write_template(workdir.path)                 # the feedback page's (the formgrader's feedback uses it too)
     course = course_id(root)
     for a in assignments:
         if workdir.source(a).exists():

@@ -1,8 +1,13 @@
 """What grading gives back: feedback pages for students, the grades CSV, and the class report.
 
     python -m dlkit.course feedback [ASSIGNMENT...]              # HTML per student, hidden tests removed
-    python -m dlkit.course export   [--out grades.csv]
-    python -m dlkit.course report   [ASSIGNMENT...]              # HTML: pass rates, histogram, common failures
+    python -m dlkit.course release-feedback ASSIGNMENT --exchange DIR   # nbgrader release_feedback, from anywhere
+    python -m dlkit.course export   [--out grades.csv] [--canvas F] [--moodle F]   # + LMS gradebook CSVs (lms)
+    python -m dlkit.course report   [ASSIGNMENT...]              # HTML: pass rates, histogram, common failures,
+                                                                 #   every student's score and notes
+
+The grades (CSV, report) are the gradebook's: a manual score entered in the formgrader replaces the automatic
+one of its cell (:func:`dlkit.course.results.final_grades`).
 """
 from __future__ import annotations
 
@@ -15,10 +20,13 @@ import re
 from pathlib import Path
 
 from .coursedir import DEFAULT_WORKDIR, Workdir
+from .feedback_page import write_template
 from .processes import nbgrader
-from .results import load_results
+from .results import final_grades, load_results
 
-CSV_HEADER = ["assignment", "student", "score", "max_score", "needs_manual_grading", "reason", "notes"]
+CSV_HEADER = ["assignment", "student", "score", "max_score", "needs_manual_grading", "graded_by_hand", "reason",
+              "notes"]
+UNDER_REVIEW = "under review"                   # the report's word for a score withheld for review
 COMMON_FAILURES = 3             # the most common messages listed per test
 MESSAGE_CHARS = 160             # a failure message, as the report groups them
 PLOT_DPI = 90
@@ -34,19 +42,26 @@ def feedback(workdir=DEFAULT_WORKDIR, assignments=None):
     """nbgrader generate_feedback: workdir/feedback/<student>/<assignment>/*.html, hidden tests removed
     (:class:`dlkit.course.redact.RedactHidden`, named in the workdir's config)."""
     workdir = Workdir(Path(workdir).resolve())
+    write_template(workdir.path)
     for a in assignments or sorted(load_results(workdir.path)):
         nbgrader(workdir.path, "generate_feedback", a, "--force", "--log-level=ERROR")
     return sorted(workdir.feedback.rglob("*.html"))
 
 
+def release_feedback(assignment, exchange, workdir=DEFAULT_WORKDIR):
+    """``nbgrader release_feedback`` of workdir/feedback to an exchange, from any folder (students then fetch
+    it from the Assignments tab)."""
+    nbgrader(Path(workdir).resolve(), "release_feedback", assignment, f"--Exchange.root={exchange}",
+             "--log-level=ERROR")
+
+
 def export(workdir=DEFAULT_WORKDIR, out=None, assignments=None):
-    """grades.csv: assignment, student, score, max_score, needs_manual_grading, reason, notes (sorted)."""
+    """grades.csv: assignment, student, score, max_score, needs_manual_grading, graded_by_hand, reason, notes
+    (sorted). The score is the gradebook's, manual grades included; empty while it is under review."""
     out = Path(out) if out else Workdir(workdir).grades
-    rows = []
-    for a, results in sorted(load_results(workdir, assignments).items()):
-        for r in sorted(results, key=lambda r: r.student):
-            rows.append([a, r.student, "" if r.score is None else f"{r.score:g}", f"{r.max_score:g}",
-                         "yes" if r.needs_manual else "no", " | ".join(r.reasons), " | ".join(r.notes)])
+    rows = [[g.assignment, g.student, "" if g.score is None else f"{g.score:g}", f"{g.max_score:g}",
+             "yes" if g.needs_manual else "no", str(g.by_hand) if g.by_hand else "", " | ".join(g.reasons),
+             " | ".join(g.notes)] for g in final_grades(workdir, assignments)]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_HEADER)
@@ -121,11 +136,27 @@ def _section(assignment, results):
             "".join(f"<tr><td>{e(st)}</td><td>{e(why)}</td></tr>" for st, why in s["manual"]) + "</table>"]
 
 
+def _students_table(grades):
+    """Every student's final score (manual grades included) with the reasons and notes of their grading."""
+    e = html.escape
+
+    def score(g):
+        shown = UNDER_REVIEW if g.score is None else f"{g.score:g} / {g.max_score:g}"
+        return shown + (f" ({g.by_hand} graded by hand)" if g.by_hand else "")
+
+    return ("<h3>Every student</h3><table><tr><th>student</th><th>score</th><th>needs review</th>"
+            "<th>reasons and notes</th></tr>" +
+            "".join(f"<tr><td>{e(g.student)}</td><td>{e(score(g))}</td><td>{'yes' if g.needs_manual else ''}</td>"
+                    f"<td>{'<br>'.join(e(n) for n in g.reasons + g.notes)}</td></tr>" for g in grades) + "</table>")
+
+
 def report(workdir=DEFAULT_WORKDIR, assignments=None, out=None):
     """An HTML report: per-question pass rates, score histogram, the tests that fail most and why."""
     out = Path(out) if out else Workdir(workdir).report
     parts = list(PAGE_HEAD)
+    grades = final_grades(workdir, assignments)
     for a, results in sorted(load_results(workdir, assignments).items()):
         parts += _section(a, results)
+        parts.append(_students_table([g for g in grades if g.assignment == a]))
     out.write_text("\n".join(parts))
     return out
