@@ -137,22 +137,27 @@ def saturation_mask(name: str, z):
 
 _LN2_HI, _LN2_LO = 0.6931471803691238, 1.9082149292705877e-10   # ln 2 split so k * ln2 is exact (Cody-Waite)
 _INV_LN2 = 1.4426950408889634
+_SIGMOID_CAP = 700.0        # sigmoid_arith's largest |z|: sigmoid(-700) = 1e-304, near float64's smallest number
+# compiled for float32 (dlkit.kernels.compile): e^700 overflows there (sigmoid(-87) = 1.6e-38 is float32's smallest),
+# and ln 2's high part has 9 bits, so k * _LN2_HI stays exact in float32's 24
+FLOAT32_CONSTANTS = {"_SIGMOID_CAP": 87.0, "_LN2_HI": 0.693359375, "_LN2_LO": -2.1219444005469058e-4}
 
 
 def expm1_positive(y):
     """e^y - 1 for 0 <= y <= 709, accurate to ~1 ulp: e^y = 2^k e^r with |r| <= ln2 / 2, e^r - 1 by its Taylor
-    series to r^13, and 2^k built from k's ten bits (k <= 1023) with multiplications only. Module 09."""
+    series to r^13, and 2^k built from k's ten bits (k <= 1023) by multiplying the powers 2^(2^b) of the bits that
+    are set (no branch: the compiler turns each choice into a select). A power too large for float32 is only
+    chosen when 2^k itself overflows. Module 09."""
     k_int = int(y * _INV_LN2 + 0.5)
     k = float(k_int)
     r = (y - k * _LN2_HI) - k * _LN2_LO
     p = r * (1.0 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720 + r * (
         1 / 5040 + r * (1 / 40320 + r * (1 / 362880 + r * (1 / 3628800 + r * (1 / 39916800 + r * (
             1 / 479001600 + r * (1 / 6227020800)))))))))))))
-    two_k = ((1.0 + (k_int & 1)) * (1.0 + 3.0 * ((k_int >> 1) & 1)) * (1.0 + 15.0 * ((k_int >> 2) & 1))
-             * (1.0 + 255.0 * ((k_int >> 3) & 1)) * (1.0 + 65535.0 * ((k_int >> 4) & 1))
-             * (1.0 + 4294967295.0 * ((k_int >> 5) & 1)) * (1.0 + (2.0 ** 64 - 1) * ((k_int >> 6) & 1))
-             * (1.0 + (2.0 ** 128 - 1) * ((k_int >> 7) & 1)) * (1.0 + (2.0 ** 256 - 1) * ((k_int >> 8) & 1))
-             * (1.0 + (2.0 ** 512 - 1) * ((k_int >> 9) & 1)))
+    two_k = ((2.0 if k_int & 1 else 1.0) * (4.0 if k_int & 2 else 1.0) * (16.0 if k_int & 4 else 1.0)
+             * (256.0 if k_int & 8 else 1.0) * (65536.0 if k_int & 16 else 1.0) * (2.0 ** 32 if k_int & 32 else 1.0)
+             * (2.0 ** 64 if k_int & 64 else 1.0) * (2.0 ** 128 if k_int & 128 else 1.0)
+             * (2.0 ** 256 if k_int & 256 else 1.0) * (2.0 ** 512 if k_int & 512 else 1.0))
     return two_k * p + (two_k - 1.0)
 
 
@@ -161,14 +166,14 @@ def tanh_arith(z):
     a = abs(z)
     em = expm1_positive(2.0 * (a if a < 19.1 else 19.1))
     t = em / (em + 2.0)
-    return t if z >= 0 else -t
+    return t if z >= 0.0 else -t
 
 
 def sigmoid_arith(z):
-    """1 / (1 + e^-z), via e^-|z| so nothing overflows; |z| is capped at 700 (sigmoid(-700) = 1e-304). Module 09."""
+    """1 / (1 + e^-z), via e^-|z| so nothing overflows; |z| is capped at _SIGMOID_CAP. Module 09."""
     a = abs(z)
-    e = 1.0 / (expm1_positive(a if a < 700.0 else 700.0) + 1.0)
-    return 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
+    e = 1.0 / (expm1_positive(a if a < _SIGMOID_CAP else _SIGMOID_CAP) + 1.0)
+    return 1.0 / (1.0 + e) if z >= 0.0 else e / (1.0 + e)
 
 
 def activate(z, kind):
@@ -178,11 +183,11 @@ def activate(z, kind):
     if kind == ACT_TANH:
         return tanh_arith(z)
     if kind == ACT_RELU:
-        return z if z > 0 else 0.0 * z
+        return z if z > 0.0 else 0.0 * z
     if kind == ACT_LEAKY_RELU:
-        return z if z > 0 else LEAKY_SLOPE * z
+        return z if z > 0.0 else LEAKY_SLOPE * z
     if kind == ACT_ELU:
-        return z if z > 0 else ELU_ALPHA * math.expm1(z)
+        return z if z > 0.0 else ELU_ALPHA * math.expm1(z)
     if kind == ACT_GELU:
         return 0.5 * z * (1.0 + math.erf(z / _SQRT2))
     return z                                                # ACT_LINEAR
@@ -195,11 +200,11 @@ def activate_grad(z, h, kind):
     if kind == ACT_TANH:
         return 1.0 - h * h
     if kind == ACT_RELU:
-        return 1.0 if z > 0 else 0.0
+        return 1.0 if z > 0.0 else 0.0
     if kind == ACT_LEAKY_RELU:
-        return 1.0 if z > 0 else LEAKY_SLOPE
+        return 1.0 if z > 0.0 else LEAKY_SLOPE
     if kind == ACT_ELU:
-        return 1.0 if z > 0 else h + ELU_ALPHA
+        return 1.0 if z > 0.0 else h + ELU_ALPHA
     if kind == ACT_GELU:
         return 0.5 * (1.0 + math.erf(z / _SQRT2)) + z * _INV_SQRT_2PI * math.exp(-0.5 * z * z)
     return 1.0                                              # ACT_LINEAR

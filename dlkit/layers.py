@@ -103,14 +103,14 @@ def batchnorm_column_forward(z, zhat, inv_std, gamma, beta, rmean, rvar, j, trai
         mean = 0.0
         for i in range(n):
             mean += z[i]
-        mean /= n
+        mean /= float(n)
         var = 0.0
         for i in range(n):
             var += (z[i] - mean) * (z[i] - mean)
-        var /= n
+        var /= float(n)
         if update:
             rmean[j] = (1.0 - momentum) * rmean[j] + momentum * mean
-            rvar[j] = (1.0 - momentum) * rvar[j] + momentum * var * n / max(n - 1, 1)
+            rvar[j] = (1.0 - momentum) * rvar[j] + momentum * var * float(n) / float(max(n - 1, 1))
     else:
         mean, var = rmean[j], rvar[j]
     inv = 1.0 / math.sqrt(var + eps)
@@ -133,6 +133,6 @@ def batchnorm_column_backward(dz, zhat, inv_std, gamma, dgamma, dbeta, j):
         sum_dz += dz[i] * zhat[i]
     dgamma[j], dbeta[j] = sum_dz, sum_d
     g = gamma[j]
-    scale, n_g, g_sum_d = inv_std[j] / n, n * g, g * sum_d      # the loop's constants, computed once
+    scale, n_g, g_sum_d = inv_std[j] / float(n), float(n) * g, g * sum_d      # the loop's constants, once
     for i in range(n):
         dz[i] = scale * (n_g * dz[i] - g_sum_d - zhat[i] * g * sum_dz)

@@ -141,10 +141,11 @@ def row_loss(out, t, kind, dout):
     Module 09.
     """
     c = out.shape[0]
+    outputs = float(c)                                  # the count, as a number of the outputs' real type
     if kind == LOSS_BINARY_CROSS_ENTROPY:               # from one logit
         z = out[0]
         e = math.exp(-abs(z))
-        p = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
+        p = 1.0 / (1.0 + e) if z >= 0.0 else e / (1.0 + e)
         dout[0] = p - t[0]
         return max(z, 0.0) - z * t[0] + math.log1p(e)
     if kind == LOSS_CROSS_ENTROPY:                      # softmax cross-entropy, log-sum-exp stable
@@ -162,7 +163,7 @@ def row_loss(out, t, kind, dout):
     if kind == LOSS_HINGE and c == 1:                   # binary hinge, labels 0/1 -> -1/+1
         sign = 2.0 * t[0] - 1.0
         margin = HINGE_MARGIN - sign * out[0]
-        dout[0] = -sign if margin > 0 else 0.0
+        dout[0] = -sign if margin > 0.0 else 0.0
         return max(margin, 0.0)
     if kind == LOSS_HINGE:                              # multiclass margin loss, mean over C
         label = int(t[0])
@@ -172,28 +173,28 @@ def row_loss(out, t, kind, dout):
             dout[j] = 0.0
             if j != label:
                 margin = HINGE_MARGIN - out[label] + out[j]
-                if margin > 0:
+                if margin > 0.0:
                     loss += margin
-                    dout[j] = 1.0 / c
+                    dout[j] = 1.0 / outputs
                     active += 1.0
-        dout[label] = -active / c
-        return loss / c
+        dout[label] = -active / outputs
+        return loss / outputs
     loss = 0.0                                          # elementwise regression losses, mean over C
     for j in range(c):
         e = out[j] - t[j]
         if kind == LOSS_MSE:
             loss += e * e
-            dout[j] = 2.0 * e / c
+            dout[j] = 2.0 * e / outputs
         elif kind == LOSS_MAE:
             loss += abs(e)
-            dout[j] = (1.0 if e > 0 else (-1.0 if e < 0 else 0.0)) / c
+            dout[j] = (1.0 if e > 0.0 else (-1.0 if e < 0.0 else 0.0)) / outputs
         elif abs(e) < HUBER_DELTA:                      # LOSS_HUBER
             loss += 0.5 * e * e
-            dout[j] = e / c
+            dout[j] = e / outputs
         else:
             loss += HUBER_DELTA * (abs(e) - 0.5 * HUBER_DELTA)
-            dout[j] = (HUBER_DELTA if e > 0 else -HUBER_DELTA) / c
-    return loss / c
+            dout[j] = (HUBER_DELTA if e > 0.0 else -HUBER_DELTA) / outputs
+    return loss / outputs
 
 
 def row_class(out):
@@ -201,7 +202,7 @@ def row_class(out):
     Module 09."""
     c = out.shape[0]
     if c == 1:
-        return 1 if out[0] > 0 else 0
+        return 1 if out[0] > 0.0 else 0
     best = 0
     for j in range(1, c):
         if out[j] > out[best]:

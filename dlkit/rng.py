@@ -31,4 +31,4 @@ def hashed_uniform(seed, step, layer, index):
     x = (x ^ (x >> _S30)) * _MIX1
     x = (x ^ (x >> _S27)) * _MIX2
     x = x ^ (x >> _S31)
-    return (x >> _S11) * _TO_UNIT
+    return np.float64(x >> _S11) * _TO_UNIT      # (np.float64: a scalar or an array; float32 when compiled so)

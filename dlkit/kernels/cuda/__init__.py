@@ -22,14 +22,15 @@ from numba import cuda
 from ...packing import BATCH, LOSS, N_RECORD, RECORD_LOSS, SEED, STEP, UPDATE_STATS
 from ..host import GPU_NOTICE, with_compile_notice
 from . import fused, layered
-from .device import (MAX_BLOCKS, SIMULATOR, THREADS, block_sum, blocks_for, numba_config, quiet,
-                     quiet_small_grids, to_device)
+from .device import (MAX_BLOCKS, SIMULATOR, THREADS, RealKernel, block_sum, blocks_for, family, numba_config,
+                     quiet, quiet_small_grids, to_device)
 from .layered import (CHECK_EVERY, Workspace, activation, activation_backward, batchnorm_backward,
                       batchnorm_forward, bias_activation, clip_and_update, column_sums, dropout, gather_rows,
                       mask_gradient, penalty_gradient, row_losses, sum_of_squares)
 from .products import BLOCKED, TILE, blocked_matmul_kernel, matmul, matmul_naive, tiled_matmul_kernel
 
-__all__ = ["SIMULATOR", "TILE", "THREADS", "MAX_BLOCKS", "CHECK_EVERY", "FUSED", "BLOCKED", "quiet_small_grids",
+__all__ = ["SIMULATOR", "TILE", "THREADS", "MAX_BLOCKS", "CHECK_EVERY", "FUSED", "BLOCKED", "RealKernel", "family",
+           "quiet_small_grids",
            "numba_config", "blocks_for", "block_sum", "matmul_naive", "tiled_matmul_kernel",
            "blocked_matmul_kernel", "matmul", "gather_rows", "bias_activation", "activation", "dropout",
            "activation_backward", "column_sums", "batchnorm_forward", "batchnorm_backward", "row_losses",
@@ -59,7 +60,7 @@ def forward_backward(layout, theta, grad, buffers, hyper, iconf, X, T):
     ws = Workspace(layout, n, theta.dtype)
     ws.H[0], ws.T = to_device(X), to_device(T)
     grad_d, buffers_d = cuda.device_array_like(grad), to_device(buffers.copy())
-    result = cuda.to_device(np.zeros((1, N_RECORD)))
+    result = cuda.to_device(np.zeros((1, N_RECORD), theta.dtype))
     layered.forward_backward(layout, to_device(theta), grad_d, buffers_d, hyper, ws, n, int(iconf[LOSS]),
                              int(iconf[SEED]), int(iconf[STEP]), bool(iconf[UPDATE_STATS]), result[0])
     grad[:] = grad_d.copy_to_host()
@@ -85,11 +86,11 @@ class CudaRun:
     def __init__(self, model, X, T, state, hyper, iconf):
         self.model, self.hyper, self.iconf = model, hyper, iconf
         self.X, self.T = cuda.to_device(X), cuda.to_device(T)
-        self.hyper_d = cuda.to_device(hyper)
+        self.hyper_d = cuda.to_device(hyper.astype(model.theta.dtype))     # the kernels compute in theta's type
         self.state = cuda.to_device(state)
         self.ws = Workspace(model.layout, int(iconf[BATCH]), model.theta.dtype)
         self.ws.T = cuda.device_array((int(iconf[BATCH]), T.shape[1]), T.dtype)
-        self.norm2 = cuda.device_array(1, np.float64)
+        self.norm2 = cuda.device_array(1, model.theta.dtype)
         self.fused = FUSED if FUSED is not None else fused.fits(model.layout, int(iconf[BATCH]))
         self.fused_ws = None
         self.load_model()

@@ -5,8 +5,9 @@ arithmetic, so there the GPU would lose to everything. Here one launch does ever
 threads share each phase (gather, dense, batch norm, activation, dropout, loss, backward, clip, update) and
 meet at ``syncthreads()`` between phases. It is the cpu backend's fused loop, parallel within one block, and it
 calls the same scalar maths (batch norm's columns, the losses, the class rule, the optimizers' updates and
-Adam's bias corrections) as every other backend. Used when every width and the batch fit ``MAX_WIDTH``; larger
-nets use the layered path, where the tiled matrix product keeps the whole GPU busy.
+Adam's bias corrections) as every other backend, compiled with them once per real type (``DEVICE_CODE``, see
+:mod:`.device`): a float32 net computes in float32 throughout. Used when every width and the batch fit
+``MAX_WIDTH``; larger nets use the layered path, where the tiled matrix product keeps the whole GPU busy.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from ...data.batches import batches_in
 from ...packing import (ABSENT, ACT, B_OFF, BATCH, BETA_OFF, BN_EPS, BN_MOMENTUM, CLIP, D_IN, D_OUT, DROP,
                         DROPOUT, G_OFF, L1, L2, LOSS, N_MOMENTS, N_RECORD, OPT, RECORD_ACCURACY, RECORD_LOSS,
                         RM_OFF, SEED, STATE_M, STATE_V, STEP, UPDATE_STATS, W_OFF)
-from .device import THREADS, block_sum
+from .device import THREADS, block_sum, device_function, real_kernel
 from .device import activate as _activate, activate_grad as _activate_grad, row_loss as _row_loss
 from .device import row_class as _row_class, is_classification as _is_classification
 from .device import update_flat as _update, bias_corrections as _bias_corrections, clip_factor as _clip_factor
@@ -68,7 +69,7 @@ def workspace_table(layout, rows, n_targets):
     return table, grads, targets, targets + rows * n_targets + R
 
 
-@cuda.jit(device=True)
+@device_function
 def _gather(X, T, order, start, n, ws, t_off):
     """The batch's rows of X into the workspace's H_0 (n, D0), of T into its targets (n, Ct)."""
     tid, nth = cuda.threadIdx.x, cuda.blockDim.x
@@ -83,7 +84,7 @@ def _gather(X, T, order, start, n, ws, t_off):
     cuda.syncthreads()
 
 
-@cuda.jit(device=True)
+@device_function
 def _dense_forward(theta, ws, n, d, h, w0, b0, hin, z):
     """z (n, H) = h_in (n, D) @ W (D, H) + b, R rows a thread."""
     tid, nth = cuda.threadIdx.x, cuda.blockDim.x
@@ -106,7 +107,7 @@ def _dense_forward(theta, ws, n, d, h, w0, b0, hin, z):
     cuda.syncthreads()
 
 
-@cuda.jit(device=True)
+@device_function
 def _forward_layer(layout, k, table, theta, buffers, hyper, ws, n, seed, step, update):
     """Layer k on the batch in the workspace: dense -> [batch norm] -> activation -> [dropout]."""
     tid, nth = cuda.threadIdx.x, cuda.blockDim.x
@@ -121,7 +122,7 @@ def _forward_layer(layout, k, table, theta, buffers, hyper, ws, n, seed, step, u
                                theta[be0:be0 + h], buffers[r0:r0 + h], buffers[r0 + h:r0 + 2 * h], j, True, update,
                                hyper[BN_MOMENTUM], hyper[BN_EPS])
         cuda.syncthreads()
-    drop = layout[k, DROP] != 0 and hyper[DROPOUT] > 0
+    drop = layout[k, DROP] != 0 and hyper[DROPOUT] > 0.0
     scale = 1.0 / (1.0 - hyper[DROPOUT]) if drop else 1.0
     for idx in range(tid, n * h, nth):                         # activation, then dropout
         a = _activate(ws[z + idx], layout[k, ACT])
@@ -133,7 +134,7 @@ def _forward_layer(layout, k, table, theta, buffers, hyper, ws, n, seed, step, u
     cuda.syncthreads()
 
 
-@cuda.jit(device=True)
+@device_function
 def _batch_loss(ws, out, dh, t_off, n, c, c_t, loss_kind, partial):
     """The batch's mean loss and accuracy (one thread per example), every thread getting both; leaves
     d loss / d out (n, C) at ``dh``."""
@@ -145,19 +146,19 @@ def _batch_loss(ws, out, dh, t_off, n, c, c_t, loss_kind, partial):
         loss += _row_loss(outputs, target, loss_kind, ws[dh + i * c:dh + (i + 1) * c])
         correct += 1.0 if _row_class(outputs) == int(target[0]) else 0.0
         for j in range(c):                                     # the same thread owns the row: no race
-            ws[dh + i * c + j] /= n
-    loss = block_sum(partial, loss) / n
-    correct = block_sum(partial, correct) / n
+            ws[dh + i * c + j] /= float(n)
+    loss = block_sum(partial, loss) / float(n)
+    correct = block_sum(partial, correct) / float(n)
     return loss, correct if _is_classification(loss_kind) else 0.0
 
 
-@cuda.jit(device=True)
+@device_function
 def _backward_layer(layout, k, table, theta, grad, hyper, ws, n, dh):
     """dh: offset of d loss / d (layer k's output) (n, H); fills layer k's gradients."""
     tid, nth = cuda.threadIdx.x, cuda.blockDim.x
     d, h = layout[k, D_IN], layout[k, D_OUT]
     z, hout = table[k, Z_OFF], table[k + 1, H_OFF]
-    drop = layout[k, DROP] != 0 and hyper[DROPOUT] > 0
+    drop = layout[k, DROP] != 0 and hyper[DROPOUT] > 0.0
     for idx in range(tid, n * h, nth):                         # back through dropout and the activation
         zz = ws[z + idx]
         g = ws[dh + idx]
@@ -178,7 +179,7 @@ def _backward_layer(layout, k, table, theta, grad, hyper, ws, n, dh):
     _dense_backward(theta, grad, hyper, ws, n, d, h, layout[k, W_OFF], layout[k, B_OFF], table[k, H_OFF], dh)
 
 
-@cuda.jit(device=True)
+@device_function
 def _dense_backward(theta, grad, hyper, ws, n, d, h, w0, b0, hin, dh):
     """dW (D, H) = h_in^T @ dz (+ the L1/L2 penalties' gradients), R rows a thread; db = column sums of dz."""
     tid, nth = cuda.threadIdx.x, cuda.blockDim.x
@@ -198,7 +199,7 @@ def _dense_backward(theta, grad, hyper, ws, n, d, h, w0, b0, hin, dh):
             if q * R + r < d:
                 at = w0 + (q * R + r) * h + j
                 w = theta[at]
-                sign = 1.0 if w > 0 else (-1.0 if w < 0 else 0.0)
+                sign = 1.0 if w > 0.0 else (-1.0 if w < 0.0 else 0.0)
                 grad[at] = acc[r] + hyper[L1] * sign + hyper[L2] * w
     for j in range(tid, h, nth):
         acc = ws.dtype.type(0)
@@ -209,7 +210,7 @@ def _dense_backward(theta, grad, hyper, ws, n, d, h, w0, b0, hin, dh):
         grad[b0 + j] = acc
 
 
-@cuda.jit(device=True)
+@device_function
 def _input_gradient(layout, k, theta, ws, n, dh, dprev):
     """dprev (n, D) = dz (n, H) @ W^T."""
     tid, nth = cuda.threadIdx.x, cuda.blockDim.x
@@ -231,7 +232,7 @@ def _input_gradient(layout, k, theta, ws, n, dh, dprev):
                 ws[dprev + (q * R + r) * d + c] = acc[r]
 
 
-@cuda.jit(device=True)
+@device_function
 def _clip_and_update(theta, grad, m, v, trainable, frozen, hyper, opt, t, partial):
     """Zero frozen entries' gradients, clip the global norm to hyper[CLIP] (if > 0), take optimizer step t."""
     tid, nth = cuda.threadIdx.x, cuda.blockDim.x
@@ -240,27 +241,27 @@ def _clip_and_update(theta, grad, m, v, trainable, frozen, hyper, opt, t, partia
             grad[i] *= trainable[i]
         cuda.syncthreads()
     factor = 1.0
-    if hyper[CLIP] > 0:
+    if hyper[CLIP] > 0.0:
         sq = 0.0
         for i in range(tid, theta.shape[0], nth):
             sq += grad[i] * grad[i]
         norm = math.sqrt(block_sum(partial, sq))
         if norm > hyper[CLIP]:
             factor = _clip_factor(norm, hyper[CLIP])
-    corr1, corr2 = _bias_corrections(hyper, t)
+    corr1, corr2 = _bias_corrections(hyper, float(t))          # a real power: no float64 pow for large t
     for i in range(tid, theta.shape[0], nth):
-        if frozen and trainable[i] == 0:
+        if frozen and trainable[i] == 0.0:
             continue
         grad[i] *= factor
         _update(theta, grad, m, v, i, opt, hyper, t, corr1, corr2)
     cuda.syncthreads()
 
 
-@cuda.jit
+@real_kernel
 def train_epoch(layout, table, grad_offsets, ic, theta, grad, m, v, trainable, buffers, hyper, X, T, order, record,
                 ws):
     """All ic[N_STEPS] mini-batch steps over ``order`` in one block; record[s] = (loss, accuracy)."""
-    partial = cuda.shared.array(THREADS, np.float64)
+    partial = cuda.shared.array(THREADS, theta.dtype)
     n_layers = layout.shape[0]
     c, t_off = layout[n_layers - 1, D_OUT], grad_offsets[TARGETS]
     for s in range(ic[N_STEPS]):
@@ -277,7 +278,7 @@ def train_epoch(layout, table, grad_offsets, ic, theta, grad, m, v, trainable, b
         if cuda.threadIdx.x == 0:
             record[s, RECORD_LOSS] = loss
             record[s, RECORD_ACCURACY] = accuracy
-        if not (loss == loss and abs(loss) < math.inf):       # every thread sees the same loss: stop together
+        if not math.isfinite(loss):                           # every thread sees the same loss: stop together
             return
         # backward, the input gradient alternating between the two buffers
         for k in range(n_layers - 1, -1, -1):
@@ -307,7 +308,7 @@ def run_epoch(run, order, record):
     ic[N_STEPS], ic[N_BATCH], ic[N_TOTAL], ic[I_SEED], ic[I_STEP0] = steps, batch, total, iconf[SEED], iconf[STEP]
     ic[I_LOSS], ic[I_OPT], ic[I_UPDATE] = iconf[LOSS], iconf[OPT], iconf[UPDATE_STATS]
     ic[I_FROZEN] = run.state.shape[0] > N_MOMENTS
-    record_d = cuda.to_device(np.zeros((steps, N_RECORD)))
+    record_d = cuda.to_device(np.zeros((steps, N_RECORD), m.theta.dtype))          # in the run's real type
     train_epoch[1, THREADS](layout, table, grad_offsets, cuda.to_device(ic), run.theta, run.grad,
                             run.state[STATE_M], run.state[STATE_V], run.state[run.state.shape[0] - 1], run.buffers,
                             run.hyper_d, run.X, run.T, cuda.to_device(np.ascontiguousarray(order, dtype=np.int64)),
@@ -317,3 +318,8 @@ def run_epoch(run, order, record):
     done = int(bad[0]) if bad.size else steps
     iconf[STEP] += done
     return done
+
+
+# compiled together, once per real type (dlkit.kernels.cuda.device.family)
+DEVICE_CODE = (_gather, _dense_forward, _forward_layer, _batch_loss, _backward_layer, _dense_backward,
+               _input_gradient, _clip_and_update, train_epoch)

@@ -19,7 +19,7 @@ from ...data.batches import batches_in
 from ...packing import (ABSENT, ACT, B_OFF, BATCH, BETA_OFF, BN_EPS, BN_MOMENTUM, CLIP, D_IN, D_OUT, DROP,
                         DROPOUT, G_OFF, L1, L2, LOSS, N_MOMENTS, N_RECORD, OPT, RECORD_ACCURACY, RECORD_LOSS,
                         RM_OFF, SEED, STATE_M, STATE_V, STEP, UPDATE_STATS, W_OFF)
-from .device import THREADS, blocks_for, block_sum, launch
+from .device import THREADS, block_sum, blocks_for, device_function, launch, real_kernel
 from .device import activate as _activate, activate_grad as _activate_grad, row_loss as _row_loss
 from .device import row_class as _row_class, is_classification as _is_classification
 from .device import update_flat as _update, clip_factor as _clip_factor, hashed_uniform as _uniform
@@ -32,7 +32,7 @@ CHECK_EVERY = 64                       # steps between reading the losses back t
 
 # ---- elementwise and per-column kernels -----------------------------------------------------------------
 
-@cuda.jit
+@real_kernel
 def gather_rows(X, T, order, start, n, H0, Tb):
     """H0[i] = X[order[start + i]], Tb[i] = T[order[start + i]] for i < n."""
     d, c = X.shape[1], T.shape[1]
@@ -45,7 +45,7 @@ def gather_rows(X, T, order, start, n, H0, Tb):
             Tb[i, j - d] = T[row, j - d]
 
 
-@cuda.jit
+@real_kernel
 def bias_activation(Z, b, H, kind, activate):
     """Z += b (fused); H = f(Z) when ``activate`` (batch-norm layers activate after normalising)."""
     n, h = Z.shape
@@ -57,14 +57,14 @@ def bias_activation(Z, b, H, kind, activate):
             H[i, j] = _activate(z, kind)
 
 
-@cuda.jit
+@real_kernel
 def activation(Z, H, kind):
     n, h = Z.shape
     for idx in range(cuda.grid(1), n * h, cuda.gridsize(1)):
         H[idx // h, idx % h] = _activate(Z[idx // h, idx % h], kind)
 
 
-@cuda.jit
+@real_kernel
 def dropout(H, M, p, seed, step, layer):
     """Inverted dropout in place, with the same counter-based uniforms as every other backend."""
     n, h = H.shape
@@ -76,7 +76,7 @@ def dropout(H, M, p, seed, step, layer):
         H[i, j] *= M[i, j]
 
 
-@cuda.jit
+@real_kernel
 def activation_backward(dH, Z, H, M, kind, dropped):
     """dH <- dH * mask * f'(Z): back through dropout (if any) and the activation, fused."""
     n, h = dH.shape
@@ -92,7 +92,7 @@ def activation_backward(dH, Z, H, M, kind, dropped):
         dH[i, j] = d * _activate_grad(z, hz, kind)
 
 
-@cuda.jit
+@real_kernel
 def column_sums(dZ, db):
     """db[j] = sum_i dZ[i, j] (the bias gradient), one thread per column."""
     for j in range(cuda.grid(1), dZ.shape[1], cuda.gridsize(1)):
@@ -102,7 +102,7 @@ def column_sums(dZ, db):
         db[j] = s
 
 
-@cuda.jit
+@real_kernel
 def batchnorm_forward(Z, Zhat, inv_std, gamma, beta, rmean, rvar, training, update, momentum, eps):
     """Per column: batch (or running) mean and variance, normalise, scale and shift Z in place."""
     for j in range(cuda.grid(1), Z.shape[1], cuda.gridsize(1)):
@@ -110,13 +110,13 @@ def batchnorm_forward(Z, Zhat, inv_std, gamma, beta, rmean, rvar, training, upda
                            eps)
 
 
-@cuda.jit
+@real_kernel
 def batchnorm_backward(dZ, Zhat, inv_std, gamma, dgamma, dbeta):
     for j in range(cuda.grid(1), dZ.shape[1], cuda.gridsize(1)):
         _bn_column_backward(dZ[:, j], Zhat[:, j], inv_std, gamma, dgamma, dbeta, j)
 
 
-@cuda.jit
+@real_kernel
 def row_losses(out, T, kind, dout, n, result):
     """Per example (one thread per row): its loss and d loss/d out, scaled by 1/n; the batch-mean loss and the
     accuracy are accumulated into the record row ``result`` (RECORD_LOSS, RECORD_ACCURACY) with atomics."""
@@ -124,26 +124,26 @@ def row_losses(out, T, kind, dout, n, result):
     for i in range(cuda.grid(1), n, cuda.gridsize(1)):
         loss = _row_loss(out[i], T[i], kind, dout[i])
         for j in range(c):
-            dout[i, j] /= n
-        cuda.atomic.add(result, RECORD_LOSS, loss / n)
+            dout[i, j] /= float(n)
+        cuda.atomic.add(result, RECORD_LOSS, loss / float(n))
         if _is_classification(kind) and _row_class(out[i]) == int(T[i, 0]):
-            cuda.atomic.add(result, RECORD_ACCURACY, 1.0 / n)
+            cuda.atomic.add(result, RECORD_ACCURACY, 1.0 / float(n))
 
 
-@cuda.jit
+@real_kernel
 def penalty_gradient(W, gW, l1, l2):
     """gW += l1 sign(W) + l2 W (weights only)."""
     n, h = W.shape
     for idx in range(cuda.grid(1), n * h, cuda.gridsize(1)):
         w = W[idx // h, idx % h]
-        sign = 1.0 if w > 0 else (-1.0 if w < 0 else 0.0)
+        sign = 1.0 if w > 0.0 else (-1.0 if w < 0.0 else 0.0)
         gW[idx // h, idx % h] += l1 * sign + l2 * w
 
 
-@cuda.jit
+@real_kernel
 def sum_of_squares(g, total):
     """total[0] += sum g^2: a tree reduction per block, then one atomic add per block."""
-    partial = cuda.shared.array(THREADS, np.float64)
+    partial = cuda.shared.array(THREADS, g.dtype)
     s = 0.0
     for i in range(cuda.grid(1), g.shape[0], cuda.gridsize(1)):
         s += g[i] * g[i]
@@ -152,28 +152,28 @@ def sum_of_squares(g, total):
         cuda.atomic.add(total, 0, s)
 
 
-@cuda.jit
+@real_kernel
 def mask_gradient(grad, trainable):
     """Zero the gradients of frozen entries (trainable == 0), so they neither count in the norm nor move."""
     for i in range(cuda.grid(1), grad.shape[0], cuda.gridsize(1)):
         grad[i] *= trainable[i]
 
 
-@cuda.jit
+@real_kernel
 def clip_and_update(theta, grad, m, v, kind, hyper, t, corr1, corr2, norm2, record, s, trainable, frozen):
     """Clip by the global norm (computed on the device) and apply one optimizer step, element-wise; skipped
     entirely when step s's loss was not finite, so the weights stay at their last finite values, and for
     frozen entries."""
     loss = record[s, RECORD_LOSS]
-    if not (loss == loss and abs(loss) < math.inf):
+    if not math.isfinite(loss):
         return
     factor = 1.0
-    if hyper[CLIP] > 0:
+    if hyper[CLIP] > 0.0:
         norm = math.sqrt(norm2[0])
         if norm > hyper[CLIP]:
             factor = _clip_factor(norm, hyper[CLIP])
     for i in range(cuda.grid(1), theta.shape[0], cuda.gridsize(1)):
-        if frozen and trainable[i] == 0:
+        if frozen and trainable[i] == 0.0:
             continue
         grad[i] *= factor
         _update(theta, grad, m, v, i, kind, hyper, t, corr1, corr2)
@@ -193,7 +193,7 @@ class Workspace:
         self.inv_std = [cuda.device_array(w, dtype) for w in widths[1:]]
         self.dH = [cuda.device_array((rows, w), dtype) for w in widths]
         self.T = None
-        self.result = cuda.device_array((1, N_RECORD), np.float64)
+        self.result = cuda.device_array((1, N_RECORD), dtype)
 
 
 def _views(layout, k, flat):
@@ -261,7 +261,7 @@ def run_epoch(run, order, record):
     batch, total = int(iconf[BATCH]), len(order)
     steps = batches_in(total, batch)
     order_d = cuda.to_device(np.ascontiguousarray(order, dtype=np.int64))
-    record_d = cuda.to_device(np.zeros((steps, N_RECORD)))
+    record_d = cuda.to_device(np.zeros((steps, N_RECORD), run.theta.dtype))         # in the run's real type
     for first in range(0, steps, CHECK_EVERY):
         last = min(first + CHECK_EVERY, steps)
         for s in range(first, last):
@@ -295,3 +295,8 @@ def step(run, order_d, s, batch, total, record_d):
     corr1, corr2 = optimizers.bias_corrections(hyper, t)
     launch(clip_and_update, run.theta.size, run.theta, run.grad, run.state[STATE_M], run.state[STATE_V],
            int(iconf[OPT]), run.hyper_d, t, corr1, corr2, run.norm2, record_d, s, trainable, frozen)
+
+
+# compiled together, once per real type (dlkit.kernels.cuda.device.family)
+DEVICE_CODE = (gather_rows, bias_activation, activation, dropout, activation_backward, column_sums, batchnorm_forward,
+               batchnorm_backward, row_losses, penalty_gradient, sum_of_squares, mask_gradient, clip_and_update)

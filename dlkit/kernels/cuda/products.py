@@ -8,7 +8,7 @@
 ``matmul`` picks one for a product's size. Accumulators start from ``C.dtype.type(0)``: a bare ``0.0`` is a
 float64 in Numba, and would make every multiply-add of a float32 product run (and be converted) in double
 precision. tests/kernels/test_compiled.py compiles the kernels to PTX and checks for that, and for registers
-spilled to local memory.
+spilled to local memory. Compiled kernels are cached on disk (one entry per configuration and argument types).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ TILE = 4 if SIMULATOR else 16          # tile side of the shared-memory matrix p
 BANK_PAD = 4                           # extra words per shared-memory row, so a warp's stores hit 32 banks
 
 
-@cuda.jit
+@cuda.jit(cache=not SIMULATOR)
 def matmul_naive(A, B, C):
     """C (M, N) = A (M, K) @ B (K, N), one output element per thread, straight from global memory."""
     for idx in range(cuda.grid(1), C.shape[0] * C.shape[1], cuda.gridsize(1)):
@@ -41,7 +41,7 @@ def tiled_matmul_kernel(dtype, trans_a=False, trans_b=False, tile=TILE):
     is read once per tile instead of once per product. Grid-stride over output tiles."""
     element = from_dtype(np.dtype(dtype))
 
-    @cuda.jit
+    @cuda.jit(cache=not SIMULATOR)                         # on disk: one entry per configuration (its closure)
     def kernel(A, B, C):
         sA = cuda.shared.array((tile, tile), element)
         sB = cuda.shared.array((tile, tile), element)
@@ -89,7 +89,7 @@ def blocked_matmul_kernel(dtype, trans_a=False, trans_b=False, bm=128, bn=128, b
     pad_m, pad_n = bm + BANK_PAD, bn + BANK_PAD
     size_a, size_b = bk * pad_m, bk * pad_n
 
-    @cuda.jit
+    @cuda.jit(cache=not SIMULATOR)                         # on disk: one entry per configuration (its closure)
     def kernel(A, B, C):
         sA = cuda.shared.array(size_a, element)           # sA[kk * pad_m + m] = op(A)[i0 + m, k0 + kk]
         sB = cuda.shared.array(size_b, element)           # sB[kk * pad_n + n] = op(B)[k0 + kk, j0 + n]
