@@ -65,14 +65,19 @@ def _get(url):
 @pytest.mark.slow
 def test_make_lab_serves_the_course_and_a_student_level_hides_the_instructor_tools(tmp_path):
     """The launcher as `make lab` runs it, with the instructor tools turned off and the assignment list on at the
-    user level (what a hub writes for one account; it wins over the environment's level, which in the student kit
-    turns the assignment list off): the URL is printed, lectures and exercises are served, nbgrader's instructor
-    plugins are disabled in the page and its formgrader is gone, the assignment list is there."""
+    user level (what a hub writes for one account, over the environment's level, which in the student kit turns the
+    assignment list off): the URL is printed, lectures and exercises are served, nbgrader's instructor plugins are
+    disabled in the page and its formgrader is gone, the assignment list is there.
+
+    The user level wins only where jupyter_core reads it first: on a hub, whose shared environment is root-owned.
+    In a venv the user owns (this one, the kit's) jupyter_core >= 5 reads the environment's level first, so the test
+    says so with JUPYTER_PREFER_ENV_PATH=0."""
     user = tmp_path / "jupyter-config"
     lab.toggle_nbgrader_tools(user, False, lab.INSTRUCTOR_LAB_PLUGINS, lab.INSTRUCTOR_SERVER_EXTENSIONS)
     lab.toggle_nbgrader_tools(user, True, lab.EXCHANGE_LAB_PLUGINS, lab.EXCHANGE_SERVER_EXTENSIONS)
     port = _free_port()
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(user), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(user), JUPYTER_PREFER_ENV_PATH="0",
+               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
                JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "ws"))
     log = tmp_path / "lab.log"
     with open(log, "w") as out:

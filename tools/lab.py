@@ -69,8 +69,10 @@ def toggle_nbgrader_tools(config_dir, enabled, lab_plugins, server_extensions):
     """Turn nbgrader lab plugins and server extensions on or off in one Jupyter config directory.
 
     ``config_dir`` is a level of Jupyter's config path: ``{sys.prefix}/etc/jupyter`` for an environment,
-    ``~/.jupyter`` for one account (that level wins over the environment's). Off also locks the lab plugins, so
-    JupyterLab's plugin manager does not offer them. Returns the files written."""
+    ``~/.jupyter`` for one account. The account's level wins where jupyter_core reads it first: in an environment
+    the account does not own (a hub's root-owned one); in a venv the user owns, jupyter_core >= 5 reads the
+    environment's first (JUPYTER_PREFER_ENV_PATH). Off also locks the lab plugins, so JupyterLab's plugin manager
+    does not offer them. Returns the files written."""
     config_dir = Path(config_dir)
     lab = {"disabledExtensions": {name: not enabled for name in lab_plugins}}
     if not enabled:
