@@ -19,6 +19,8 @@ except Exception:                                  # nbgrader missing: only the 
 MATH = re.compile(r"(?<!\\)\$\$(?P<d1>.+?)(?<!\\)\$\$|\\\[(?P<d2>.+?)\\\]"
                   r"|(?<![\\$])\$(?P<i1>[^$\n]+?)(?<!\\)\$(?!\$)|\\\((?P<i2>.+?)\\\)", re.S)
 CODE_SPANS = re.compile(r"(```.*?```|`[^`\n]*`)", re.S)      # math inside code is code
+# latex2mathml spells \operatorname{name} as italic letters: upright letters are what TeX draws
+OPERATOR_NAME = re.compile(r"\\operatorname\*?\{")
 
 
 def tex_to_mathml(tex, display):
@@ -26,7 +28,8 @@ def tex_to_mathml(tex, display):
     from latex2mathml.converter import convert
 
     try:
-        return convert(tex.strip(), display="block" if display else "inline").replace("\n", "")
+        tex = OPERATOR_NAME.sub(r"\\mathrm{", tex.strip())
+        return convert(tex, display="block" if display else "inline").replace("\n", "")
     except Exception:                              # latex2mathml raises many kinds on TeX it does not know
         return None
 

@@ -219,6 +219,8 @@ def read_gradebook(db_url):
     from sqlalchemy import create_engine, inspect
     from sqlalchemy.orm import Session
 
+    if db_url.startswith(SQLITE) and not Path(db_url[len(SQLITE):]).exists():
+        return None                                  # no gradebook yet (and none made by looking)
     engine = create_engine(db_url)
     try:
         if not inspect(engine).has_table("assignment"):

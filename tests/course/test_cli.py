@@ -23,7 +23,9 @@ COMMAND_LINES = [
     ["grade", "02-x", "--workers", "8", "--student-timeout", "600", "--student", "a", "--student", "b", "--quiet",
      "--workdir", "w", "--db", "sqlite:///g.db", "--root", "."],
     ["feedback", "02-x", "--workdir", "w", "--db", "sqlite:///g.db"],
+    ["release-feedback", "02-x", "--exchange", "ex", "--workdir", "w", "--db", "sqlite:///g.db"],
     ["export", "--out", "grades.csv", "--workdir", "w", "--db", "sqlite:///g.db"],
+    ["export", "--canvas", "--moodle", "m.csv", "--roster", "lms-export.csv", "--workdir", "w"],
     ["report", "02-x", "--out", "report.html", "--workdir", "w", "--db", "sqlite:///g.db"],
 ]
 
@@ -40,6 +42,31 @@ def test_usage_errors_exit_2(capsys):
             main(argv)
         assert exit.value.code == 2, argv
     assert "collect --exchange needs the assignment name" in capsys.readouterr().err
+    for argv in (["release-feedback", "02-x"], ["distribute", "02-x"]):      # the exchange is required
+        with pytest.raises(SystemExit):
+            main(argv)
+
+
+def test_export_options_default_to_the_workdir():
+    args = parser().parse_args(["export", "--canvas", "--moodle", "out.csv"])
+    assert args.canvas == "" and args.moodle == "out.csv" and args.roster is None
+    assert parser().parse_args(["export"]).canvas is None
+
+
+def test_collect_lists_what_it_skipped(tmp_path, capsys):
+    from tests.course.lms_downloads import CANVAS_ZIP, canvas_entries, write_zip
+    from tests.course.submissions import ASSIGNMENT, NAME
+
+    workdir = tmp_path / "work"
+    (workdir / "release" / ASSIGNMENT).mkdir(parents=True)
+    (workdir / "release" / ASSIGNMENT / NAME).write_text("{}")
+    (workdir / "source" / ASSIGNMENT).mkdir(parents=True)                  # prepared: the assignment is known
+    archive = write_zip(tmp_path / CANVAS_ZIP, canvas_entries(b"n", b"o"))
+    assert main(["collect", "--from", str(archive), "--workdir", str(workdir)]) == 0
+    out = capsys.readouterr().out
+    assert "collected 5 submission(s)" in out and "skipped 3 entries" in out and "README.txt: " in out
+    bad = write_zip(tmp_path / "bad.zip", {"README.txt": b"x"})
+    assert main(["collect", "--from", str(bad), "--workdir", str(workdir)]) == 1      # nothing usable at all
 
 
 def test_a_missing_course_root_is_a_clear_error(tmp_path, capsys):
@@ -61,7 +88,7 @@ def test_python_dash_m_runs_the_command_line():
                           text=True)
     assert done.returncode == 0
     for command in ("release", "strip", "refresh", "prepare", "distribute", "collect", "grade", "feedback",
-                    "export", "report", "check"):
+                    "release-feedback", "export", "report", "check"):
         assert command in done.stdout
 
 
