@@ -52,7 +52,7 @@ def synthetic_class():
         sol, "import time\nwhile True:\n    try:\n        time.sleep(0.2)\n    except BaseException:\n        pass"))},
         None)
     c["kills_kernel"] = ({NAME: dumps(with_cell(sol, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
-                                                after="mlp"))}, "manual_or_partial")
+                                                after="mlp"))}, "kept")          # before test_mlp: 8 points
     c["raises"] = ({NAME: dumps(with_cell(sol, "raise RuntimeError('boom')", after="setup"))}, max_score)
     c["prints_megabytes"] = ({NAME: dumps(with_cell(sol, "print('x' * 5_000_000)"))}, max_score)
     c["deletes_tests"] = ({NAME: dumps(without(without(ex, "test_dense"), "test_mlp"))}, 0.0)
@@ -123,7 +123,8 @@ def test_every_student_has_a_score_or_a_manual_flag_with_reason(graded):
     results = graded["first"]
     assert set(results) == set(graded["klass"])
     for student, r in results.items():
-        assert (r.score is not None) != r.needs_manual, (student, r)
+        # a dead kernel: the points of the tests before it are kept and the rest flagged for the instructor
+        assert (r.score is not None) != r.needs_manual or (r.unrun and r.needs_manual), (student, r)
         if r.needs_manual:
             assert r.reasons and all(r.reasons), student
 
@@ -137,8 +138,8 @@ def test_expected_outcomes(graded):
             assert r.needs_manual and r.score is None, (student, r)
         elif expected == "partial":
             assert r.score is not None and 0 < r.score < max_score, (student, r)
-        elif expected == "manual_or_partial":
-            assert r.needs_manual or (r.score is not None and r.score < max_score), (student, r)
+        elif expected == "kept":
+            assert r.needs_manual and r.score == 8 and r.unrun == ["test_mlp"], (student, r)
         elif expected == "max":
             assert r.needs_manual or r.score <= max_score, (student, r)
         else:

@@ -6,10 +6,12 @@ import nbformat
 import pytest
 
 from dlkit.course.autograde import grade
+from dlkit.course.cli import main
 from dlkit.course.cells import HIDDEN, grade_cells
 from dlkit.course.collect import _forged, collect_exchange, collect_folder, collected_record
 from dlkit.course.processes import nbgrader
 from dlkit.course.release import distribute, prepare
+from dlkit.course.reports import feedback
 from tests.course.lms_downloads import CANVAS_ZIP, MOODLE_ZIP, canvas_entries, moodle_entries, write_zip
 from tests.course.submissions import ASSIGNMENT, NAME, answered, exercise, solution
 
@@ -18,7 +20,7 @@ STUDENT_TIMEOUT = 120           # wall clock per submission
 
 
 @pytest.mark.slow
-def test_exchange_flow_with_several_students(tmp_path):
+def test_exchange_flow_with_several_students(tmp_path, monkeypatch):
     exchange = tmp_path / "exchange"
     exchange.mkdir()
     os.chmod(exchange, 0o777)
@@ -29,6 +31,7 @@ def test_exchange_flow_with_several_students(tmp_path):
     for student, nb in students.items():
         home = tmp_path / "home" / student
         home.mkdir(parents=True)
+        monkeypatch.setenv("JUPYTER_DATA_DIR", str(home / ".data"))    # each student's own nbgrader_cache
         args = [f"--Exchange.root={exchange}", "--CourseDirectory.course_id=dlkit-training",
                 f"--CourseDirectory.student_id={student}", "--log-level=ERROR"]
         # fetch (a fresh copy of the released notebook), work on it, submit
@@ -37,12 +40,48 @@ def test_exchange_flow_with_several_students(tmp_path):
         assert HIDDEN[0] not in fetched.read_text()
         nbformat.write(nb, str(fetched))
         nbgrader(home, "submit", ASSIGNMENT, *args)
+    monkeypatch.delenv("JUPYTER_DATA_DIR")
+    forged = _forge(exchange, "nobody")          # root drops a notebook in inbound/ under the name of `nobody`
     collected = collect_exchange(ASSIGNMENT, exchange, workdir)
     assert collected == sorted(students)
+    if forged:
+        assert dict(collected_record(workdir, ASSIGNMENT)["skipped"]) == {
+            forged: "submitted under nobody's name but owned by root: not collected"}
     results = {r.student: r for r in grade(workdir, [ASSIGNMENT], workers=3,
                                             student_timeout=STUDENT_TIMEOUT, quiet=True)[ASSIGNMENT]}
     full = float(sum(grade_cells(solution()).values()))
     assert results["alice"].score == full and results["carol"].score == full and results["bob"].score == 0
+    # feedback back through the exchange, the command run from anywhere; each student fetches their own
+    feedback(workdir, [ASSIGNMENT])
+    monkeypatch.chdir(tmp_path)
+    assert main(["release-feedback", ASSIGNMENT, "--exchange", str(exchange), "--workdir", str(workdir)]) == 0
+    for student in students:
+        home = tmp_path / "home" / student
+        monkeypatch.setenv("JUPYTER_DATA_DIR", str(home / ".data"))
+        nbgrader(home, "fetch_feedback", ASSIGNMENT, f"--Exchange.root={exchange}",
+                 "--CourseDirectory.course_id=dlkit-training", f"--CourseDirectory.student_id={student}",
+                 "--log-level=ERROR")
+        (page,) = (home / ASSIGNMENT / "feedback").rglob("*.html")
+        assert f"Score: {11.0 if student != 'bob' else 0.0} / 11.0" in " ".join(page.read_text().split())
+
+
+def _forge(exchange, victim):
+    """As root, a submission folder in inbound/ named for the account `victim` but owned by root; None when this
+    cannot be tried (not root, no such account)."""
+    import pwd
+
+    try:
+        pwd.getpwnam(victim)
+    except KeyError:
+        return None
+    if os.geteuid() != 0:
+        return None
+    name = f"{victim}+{ASSIGNMENT}+2099-01-01 00:00:00.000000 UTC+forged"
+    folder = exchange / "dlkit-training" / "inbound" / name
+    folder.mkdir()
+    (folder / NAME).write_text(nbformat.writes(answered()))
+    (folder / "timestamp.txt").write_text("2099-01-01 00:00:00.000000 UTC")
+    return name
 
 
 
