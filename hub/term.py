@@ -3,7 +3,7 @@
 Who does what, and how:
 
 * the grader releases, collects, grades and returns feedback in its own terminal: ``runuser -u dlkit-grader``
-  running ``python -m dlkit.course ...`` (and ``nbgrader release_feedback``) in its clone of the course;
+  running ``python -m dlkit.course ...`` in its clone of the course;
 * each student works only through their own server behind the hub: nbgrader's assignment API (what the
   Assignments tab's Fetch and Submit buttons call) fetches and submits, the contents API saves the answer, and
   a kernel of their own presses **Check my work** (the button of the last cell, clicked in that kernel) and runs
@@ -17,6 +17,7 @@ bug (the dense layer without its bias). ``run`` returns everything it saw as one
 from __future__ import annotations
 
 import copy
+import html
 import json
 import pwd
 import re
@@ -241,21 +242,27 @@ def _lines(nb):
     return {line.strip() for c in nb["cells"] for line in "".join(c["source"]).splitlines() if line.strip()}
 
 
+def jit_index(cache):
+    """{index file: mtime} of a Numba cache folder: an index written anew means a kernel was compiled."""
+    return {str(p.relative_to(cache)): p.stat().st_mtime for p in Path(cache).rglob("*.nbi")}
+
+
 def grade(site: Site, clock, report):
     """The grader's terminal: collect, grade, feedback, release it; the scores as the grader's files hold them."""
     exchange = str(site.exchange)
     with clock("collect"):
         demo.as_grader(site, "dlkit.course", "collect", ASSIGNMENT, "--exchange", exchange)
-    with clock("grader warm-up"):                      # grade warms up the clone's dlkit (see the docs)
-        demo.as_grader(site, "dlkit.warmup")
-    with clock("grade"):
+    cache = Path(demo.grader_env(site)["NUMBA_CACHE_DIR"])
+    before = jit_index(cache)
+    with clock("grade"):                               # its warm-up loads the grader's seeded JIT cache
         done = demo.as_grader(site, "dlkit.course", "grade", ASSIGNMENT, "--workers", str(GRADE_WORKERS))
     report["grade_output"] = done.stdout[-3000:]
+    after = jit_index(cache)
+    report["compiled_during_grade"] = sorted(k for k, m in after.items() if before.get(k) != m)
     with clock("feedback"):
         demo.as_grader(site, "dlkit.course", "feedback", ASSIGNMENT)
     with clock("release_feedback"):
-        demo.as_grader(site, "nbgrader", "release_feedback", ASSIGNMENT, f"--Exchange.root={exchange}",
-                       cwd=site.workdir)
+        demo.as_grader(site, "dlkit.course", "release-feedback", ASSIGNMENT, "--exchange", exchange)
     results = json.loads((site.workdir / "results" / f"{ASSIGNMENT}.json").read_text())
     for r in results:
         if r["student"] in report["students"]:
@@ -277,9 +284,10 @@ def receive_feedback(hub, student, secrets, out, clock):
     out["feedback"] = pages
     text = server.get(pages[-1])["content"] if pages else ""
     out["feedback_leaks"] = leaks.found_in(leaks.text_lines(text, is_html=True), secrets.hidden)
-    said = " ".join(leaks.text_lines(text, is_html=True))
+    said = " ".join(html.unescape(leaks.TAG.sub(" ", text)).split())     # the page's visible text, in order
     score = rf"\b{out.get('score', -1):g}(\.0+)?\s*/\s*{out.get('max_score', -1):g}(\.0+)?\b"
     out["feedback_says_score"] = bool(re.search(score, said))
+    out["feedback_score_line"] = next(iter(re.findall(r"Score[^()]*?(?:\)|$)", said)), "")[:200]
 
 
 def second_login(hub, student):
