@@ -212,17 +212,9 @@ def _diagnose(a, e, ok, rtol, atol, inputs, input_name):
             listed = ", ".join(_fmt(v) for v in values)
             phrases.append(f"they differ only where {input_name} = {listed}")
     if nontrivial and not phrases and int(_count(bad)) > 1:
-        for axis in range(a.ndim):
-            for step in (1, -1):
-                cut = _shifted(e, axis, step)
-                if cut is None:
-                    continue
-                a_part, e_part = cut
-                if _all_near(a[a_part], e[e_part], rtol, atol) and not _all_near(a[a_part], e[a_part], rtol,
-                                                                                 atol):
-                    way = "forward" if step > 0 else "back"
-                    return [f"it is the reference moved one position {way} along axis {axis}: an off-by-one "
-                            "in an index, a slice or a direction"]
+        shifted = _shift_phrase(a, e, rtol, atol)
+        if shifted:
+            return [shifted]
     if a.ndim == 2 and a.shape[1] > 1:
         cols = _flatnonzero(_any(bad, axis=0))
         if 0 < len(cols) < a.shape[1]:
@@ -238,6 +230,21 @@ def _diagnose(a, e, ok, rtol, atol, inputs, input_name):
     if nontrivial and _all_near(a[bad], -e[bad], rtol, atol) and bool(_any(_abs(e[bad]) > tol)):
         phrases.append("where they differ, yours has the opposite sign")
     return phrases
+
+
+def _shift_phrase(a, e, rtol, atol):
+    """The phrase for a that is e moved one position along some axis (same shape), or None."""
+    for axis in range(a.ndim):
+        for step in (1, -1):
+            cut = _shifted(e, axis, step)
+            if cut is None:
+                continue
+            a_part, e_part = cut
+            if _all_near(a[a_part], e[e_part], rtol, atol) and not _all_near(a[a_part], e[a_part], rtol, atol):
+                way = "forward" if step > 0 else "back"
+                return (f"it is the reference moved one position {way} along axis {axis}: an off-by-one "
+                        "in an index, a slice or a direction")
+    return None
 
 
 def close(name, actual, expected, *, rtol=1e-6, atol=1e-9, hint="", where="", mistakes=None, inputs=None,
