@@ -1,4 +1,5 @@
-"""Compile (or load from the on-disk cache) every cpu kernel once, with a visible progress message.
+"""Compile (or load from the on-disk cache) every cpu kernel once, with a visible progress message; on a machine
+with a CUDA GPU, the cuda backend's kernels too (they are cached on disk as well).
 
     python -m dlkit.warmup        # `make lab` runs this, so a notebook's first training run is instant
 """
@@ -26,11 +27,30 @@ def warm_up(verbose=True):
         dk.fit(model, X, target, loss=loss, epochs=1, batch_size=8, stats=True, verbose=False)
         model.forward(X)
         model.loss_and_grads(X, target, loss=loss)
+    if dk.backend.cuda_status() == "gpu":
+        _warm_up_gpu(dk, X, y, verbose)
     dk.set_backend(previous)
     seconds = time.perf_counter() - start
     if verbose:
         print(f"dlkit kernels ready ({seconds:.1f} s; cached on disk for next time)", flush=True)
     return seconds
+
+
+def _warm_up_gpu(dk, X, y, verbose):
+    """Both cuda paths (one block per epoch, one launch per phase) for each real type."""
+    from dlkit.kernels import cuda
+
+    dk.set_backend("cuda")
+    try:
+        for dtype in ("float32", "float64"):
+            if verbose:
+                print(f"compiling dlkit's CUDA kernels ({dtype})...", flush=True)
+            for fused in (True, False):
+                cuda.FUSED = fused
+                model = dk.MLP([2, 4, 2], seed=0, dtype=dtype, batch_norm=True, dropout=0.1)
+                dk.fit(model, X, y, epochs=1, batch_size=8, clip_norm=1.0, verbose=False)
+    finally:
+        cuda.FUSED = None
 
 
 if __name__ == "__main__":

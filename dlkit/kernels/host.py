@@ -11,7 +11,9 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import itertools
+import os
 import threading
+import time
 from typing import NamedTuple
 
 
@@ -131,19 +133,73 @@ def _dladdr():
 _NO_SWITCH = ctypes.CFUNCTYPE(None, ctypes.c_int)(lambda threads: None)   # the same type, doing nothing
 
 
-def call_with_blas_switch(kernel, *args):
-    """``kernel(*args, set_threads)``: a compiled kernel that sets the BLAS thread count before each of its
-    products (dlkit.kernels.cpu.products); the library's own setting is put back afterwards. Where the switch
-    cannot be found, the kernel gets one that does nothing and runs with one BLAS thread, as before."""
+def call_with_blas_switch(kernel, *args, most_threads=1):
+    """``kernel(*args, (set_threads, most_threads))``: a compiled kernel that sets the BLAS thread count before
+    each of its products (dlkit.kernels.cpu.products), never above ``most_threads``; the library's own setting
+    is put back afterwards. Where the switch cannot be found, the kernel gets one that does nothing and runs
+    with one BLAS thread, as before."""
     switch = blas_thread_switch()
     if switch is None:
         with single_threaded_blas():
-            return kernel(*args, _NO_SWITCH)
+            return kernel(*args, (_NO_SWITCH, 1))
     before = switch.get()
     try:
-        return kernel(*args, switch.set)
+        return kernel(*args, (switch.set, most_threads))
     finally:
         switch.set(before)
+
+
+SPARE_CORE_WINDOW_S = 0.25     # how long a look at the other processes' CPU use lasts before it is taken again
+FREE_CORES_FOR_TWO = 1.5       # two BLAS threads only while this many cores are free of other processes' work
+
+
+class OtherWork:
+    """How many cores other processes keep busy: the machine's busy CPU time (/proc/stat) minus this process's
+    own (os.times), over the last SPARE_CORE_WINDOW_S or more; before the first window, the 1-minute load
+    average. Where neither can be read (not Linux), nobody else is assumed busy."""
+
+    def __init__(self):
+        self.cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        self.sample = self._sample()
+        try:
+            self.busy = max(0.0, os.getloadavg()[0] - 1.0)       # the load average counts this process too
+        except (OSError, AttributeError):
+            self.busy = 0.0
+
+    def cores_busy(self):
+        now = self._sample()
+        if now is not None and self.sample is not None and now[0] - self.sample[0] >= SPARE_CORE_WINDOW_S:
+            wall, machine, ours = (a - b for a, b in zip(now, self.sample))
+            self.busy, self.sample = max(0.0, (machine - ours) / wall), now
+        return self.busy
+
+    def blas_threads(self):
+        """Two where two cores are free enough (see FREE_CORES_FOR_TWO), else one."""
+        return 2 if self.cores - self.cores_busy() >= FREE_CORES_FOR_TWO else 1
+
+    @staticmethod
+    def _sample():
+        """(wall s, the machine's busy CPU s, this process's CPU s), or None without /proc/stat."""
+        try:
+            with open("/proc/stat") as f:
+                ticks = [int(t) for t in f.readline().split()[1:]]
+        except (OSError, ValueError):
+            return None
+        busy = sum(ticks) - ticks[_IDLE] - ticks[_IOWAIT]
+        mine = os.times()
+        return time.perf_counter(), busy / _TICKS_PER_S, mine.user + mine.system
+
+
+_IDLE, _IOWAIT = 3, 4                    # columns of /proc/stat's cpu line
+_TICKS_PER_S = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+OTHER_WORK = []
+
+
+def other_work():
+    """The process's one :class:`OtherWork` (made at first use)."""
+    if not OTHER_WORK:
+        OTHER_WORK.append(OtherWork())
+    return OTHER_WORK[0]
 
 
 NOTICE_AFTER_S = 1.0   # a call that takes longer than this is compiling: say so

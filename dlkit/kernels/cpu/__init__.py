@@ -5,7 +5,8 @@ paid once per epoch, not once per step. One file per part:
 
 * :mod:`.elementwise` the textbook's scalar maths (``activations.activate``, ``losses.row_loss``,
   ``optimizers.update_flat``, ``rng.hashed_uniform``, ...) compiled, and the loops over it;
-* :mod:`.products`    the matrix products: BLAS with one thread for the course's small layers, two for wide ones;
+* :mod:`.products`    the matrix products: BLAS with one thread for the course's small layers, two for wide ones
+  while the other core is free;
 * :mod:`.steps`       layers forward and backward, clip and update, the fused epoch.
 
 This module is the contract's entry points (see :mod:`dlkit.kernels`): each hands the compiled code the BLAS
@@ -15,25 +16,34 @@ from __future__ import annotations
 
 import sys
 
-from ..host import HostRun, call_with_blas_switch
+from ...packing import BATCH
+from ..host import HostRun, call_with_blas_switch, other_work
 from . import steps
+from .products import needs_two_threads
 from .elementwise import _SCALAR, _activate, _activate_grad  # noqa: F401  (the compiled scalar code, for tests)
 
 
 def forward(layout, theta, buffers, hyper, X):
     """Evaluation-mode forward pass: X (N, D0) -> outputs (N, C)."""
-    return call_with_blas_switch(steps.forward, layout, theta, buffers, hyper, X)
+    return call_with_blas_switch(steps.forward, layout, theta, buffers, hyper, X,
+                                 most_threads=_most_threads(layout, len(X)))
 
 
 def forward_backward(layout, theta, grad, buffers, hyper, iconf, X, T):
     """Training-mode forward and backward on one batch; fills grad (P,), returns the batch-mean data loss."""
-    return call_with_blas_switch(steps.forward_backward, layout, theta, grad, buffers, hyper, iconf, X, T)
+    return call_with_blas_switch(steps.forward_backward, layout, theta, grad, buffers, hyper, iconf, X, T,
+                                 most_threads=_most_threads(layout, len(X)))
 
 
 def train_steps(layout, theta, grad, state, buffers, hyper, iconf, X, T, order, record):
     """The fused mini-batch loop over ``order``; returns the number of steps taken."""
     return call_with_blas_switch(steps.train_steps, layout, theta, grad, state, buffers, hyper, iconf, X, T, order,
-                                 record)
+                                 record, most_threads=_most_threads(layout, iconf[BATCH]))
+
+
+def _most_threads(layout, rows):
+    """Two BLAS threads for a net with a wide product while the other core is free; one otherwise."""
+    return other_work().blas_threads() if needs_two_threads(layout, rows) else 1
 
 
 def Run(model, X, T, state, hyper, iconf):

@@ -8,14 +8,20 @@ count is chosen per product, inside the compiled step, from its number of multip
 ``TWO_THREADS_FROM``, two from there on. The threshold is where two threads became faster in measurements on the
 2-core course machine, both idle and with another process busy on one core (docs/performance.md).
 
-``blas`` is the BLAS library's own "set the number of threads" function (a ctypes function pointer, found by
-:func:`dlkit.kernels.host.blas_thread_switch`): setting it costs ~2 ns, so it is set before every product, and
-the host puts the library's setting back after the kernel returns.
+Two threads only help while the other core is free: with other processes busy on the 2-core machine (load 6-8),
+two threads made a wide step ~10x slower than one. So the host also looks at how busy the other cores are
+(:class:`dlkit.kernels.host.OtherWork`) and caps the count at one when they are taken.
+
+``blas`` is (set_threads, most_threads): the BLAS library's own "set the number of threads" function (a ctypes
+function pointer, found by :func:`dlkit.kernels.host.blas_thread_switch`; setting it costs ~2 ns, so it is set
+before every product and the host puts the library's setting back after the kernel returns) and the cap.
 """
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from ...packing import D_IN, D_OUT
 
 TWO_THREADS_FROM = 1 << 21      # multiply-adds in one product from which two BLAS threads are faster
 ONE_THREAD, TWO_THREADS = 1, 2
@@ -27,8 +33,16 @@ def blas_threads(multiply_adds):
     return TWO_THREADS if multiply_adds >= TWO_THREADS_FROM else ONE_THREAD
 
 
+def needs_two_threads(layout, rows):
+    """Whether a net's products (``rows`` examples, layout (L, N_COLUMNS)) include one for two threads (host
+    side: only then is it worth looking at the other cores)."""
+    return int((layout[:, D_IN] * layout[:, D_OUT]).max()) * int(rows) >= TWO_THREADS_FROM
+
+
 @njit(cache=True, error_model="numpy")
 def matmul(A, B, out, blas):
-    """out (M, N) = A (M, K) @ B (K, N) (either may be a transposed view), with blas_threads(M K N) threads."""
-    blas(blas_threads(A.shape[0] * A.shape[1] * B.shape[1]))
+    """out (M, N) = A (M, K) @ B (K, N) (either may be a transposed view), with blas_threads(M K N) threads, at
+    most blas[1]."""
+    set_threads, most = blas
+    set_threads(min(blas_threads(A.shape[0] * A.shape[1] * B.shape[1]), most))
     np.dot(A, B, out)

@@ -1,0 +1,4 @@
+"""``python -m dlkit.bench``: see :mod:`dlkit.bench`."""
+from . import main
+
+main()
