@@ -9,8 +9,7 @@ import numpy as np
 
 import dlkit as dk
 
-WATCH_SECONDS = 4.0           # "watch" speed stretches a button's run to about this long, so it can be followed
-SPEEDS = {"watch": WATCH_SECONDS, "fast": 0.0}
+SPEEDS = ("watch", "fast")     # a watched run at a pace you can follow, or as fast as the machine trains
 INITS = ("auto", "xavier_uniform", "xavier_normal", "he_normal", "he_uniform", "lecun_normal", "normal(0.01)",
          "zeros")
 SMALL_NORMAL = "normal(0.01)"     # the INITS entry for N(0, 0.01^2) weights
@@ -68,6 +67,17 @@ def options_slider(description, options, value):
     return W.SelectionSlider(options=options, value=value, continuous_update=False, **_kw(description))
 
 
+UNTIL_STOP = 0                 # an epoch budget of 0: train until Stop
+EPOCH_BUDGETS = (10, 25, 50, 100, 200, 500, 1000, 2000)
+
+
+def epoch_budget(value=UNTIL_STOP, description="epochs"):
+    """A slider over epoch budgets: "∞ until Stop" (0) or a number of epochs (``value`` joins the list)."""
+    budgets = sorted(set(EPOCH_BUDGETS) | ({int(value)} if value else set()))
+    options = [("∞ until Stop", UNTIL_STOP), *((str(n), n) for n in budgets)]
+    return W.SelectionSlider(options=options, value=int(value), continuous_update=False, **_kw(description))
+
+
 def choice(description, options, value=None):
     """A menu of names, or of (label, value) pairs; the first is chosen unless ``value`` says otherwise."""
     options = list(options)
@@ -84,8 +94,8 @@ def speed_toggle(value="watch"):
     if value not in SPEEDS:
         raise ValueError(f"speed must be one of {', '.join(map(repr, SPEEDS))}, got {value!r}")
     return W.ToggleButtons(options=list(SPEEDS), value=value, style={"button_width": "60px"},
-                           tooltips=[f"stretch a run to about {WATCH_SECONDS:g} s so you can follow it",
-                                     "as fast as the machine trains"])
+                           tooltips=["about 25 epochs a second, so you can follow every change",
+                                     "as fast as the machine trains (the picture still follows)"])
 
 
 def button(description, icon="", style="", tooltip=""):
@@ -95,3 +105,9 @@ def button(description, icon="", style="", tooltip=""):
 
 def column(title, *children):
     return W.VBox([W.HTML(f"<b>{html.escape(title)}</b>"), *children], layout=W.Layout(margin="0 12px 0 0"))
+
+
+def row(*children):
+    """Widgets side by side, wrapping onto the next line when the notebook is narrow (nothing is cut off)."""
+    return W.Box(list(children), layout=W.Layout(display="flex", flex_flow="row wrap", align_items="center",
+                                                 width="100%"))

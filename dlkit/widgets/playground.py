@@ -3,9 +3,10 @@
     from dlkit.widgets import Playground
     Playground()                      # or Playground(data=(X, y)) with your own 2-D (or any-D) data
 
-Train runs ``epochs`` epochs from the seeded initial weights (same settings, same curves, every time); Step runs
-one more epoch, exactly as Train would have; Stop ends a run after the current epoch. Twin mode trains a run B
-that differs from run A in one control and overlays their curves.
+Train trains from the seeded initial weights until Stop (or for an epoch budget); the learning rate, L1, L2 and
+dropout can be moved while it trains and apply from the next epoch (marked on the curves); any other change starts
+the run again. Step runs one more epoch, exactly as Train would have; Reset forgets the runs. Twin mode trains a
+run B that differs from run A in one control, side by side with it.
 """
 from __future__ import annotations
 
@@ -17,25 +18,28 @@ import numpy as np
 
 import dlkit as dk
 
-from .. import optimizers, planes, plots
+from .. import optimizers
 from ..torch_mirror import to_torch_code
 from . import base, datasets
-from .math_view import math_html
-from .controls import (ACTIVATIONS, INITS, PENALTIES, checkbox, choice, column, float_slider, initializer,
-                       int_slider, log_slider, options_slider, powers_of_two, speed_toggle)
+from .controls import (ACTIVATIONS, INITS, PENALTIES, UNTIL_STOP, checkbox, choice, column, epoch_budget,
+                       float_slider, initializer, int_slider, log_slider, options_slider, powers_of_two, row,
+                       speed_toggle)
 from .datasets import DATASETS, DEFAULT_NOISE
+from .live_runs import LiveRun, budget_for, train_together
+from .math_view import math_html
+from .playground_view import FIRST, GRADIENTS, LAST, PlaygroundView
 
 CUSTOM = "your data"
 WIDTHS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 128)
 LRS = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 LOSSES = {"cross_entropy": "cross-entropy (softmax)", "binary_cross_entropy": "binary CE (sigmoid)"}
-PANELS = [("weight-gradient norms", "gradients"), ("hidden units: first layer", "first"),
-          ("hidden units: last layer", "last")]
-# a change of one of these controls makes a new run A: the untrained network is shown again
+PANELS = [("hidden units: first layer", FIRST), ("hidden units: last layer", LAST),
+          ("weight-gradient norms", GRADIENTS)]
+# settings a running run takes up at its next epoch (marked on the curves)
+LIVE_CONTROLS = ("lr", "l1", "l2", "dropout")
+# a change of one of these makes a new run: the untrained network is shown again (a running run starts again)
 RUN_CONTROLS = ("n_samples", "noise", "val_share", "seed", "hidden_layers", "width", "activation", "init",
-                "batch_norm", "dropout", "loss", "optimizer", "lr", "batch_size", "l1", "l2")
-UNIT_RESOLUTION = 32       # grid points per side of the hidden-units panel
-BOUNDARY_RESOLUTION = 90   # ... of the decision-boundary panel
+                "batch_norm", "loss", "optimizer", "batch_size")
 MAX_CACHED_DATA = 4        # twin runs may differ in their data (the seed): a few data sets are kept
 
 
@@ -58,7 +62,7 @@ class Settings:
     optimizer: str = "adam"
     lr: float = 0.01
     batch_size: int = 32
-    epochs: int = 200
+    epochs: int = UNTIL_STOP             # the epoch budget (UNTIL_STOP: train until Stop)
     l1: float = 0.0
     l2: float = 0.0
 
@@ -86,24 +90,10 @@ def parse_csv(content):
     return rows[:, :-1], y.astype(np.int64)
 
 
-@dataclass
-class Run:
-    """One trained (or training) run: its settings, data, model and History."""
-
-    label: str
-    settings: Settings
-    data: dict
-    model: dk.MLP
-    hist: dk.History
-    epochs: int = 0               # the epochs this run was asked for
-
-
 class Playground(base.Lab):
     """Train a classifier on 2-D (or digits, or your own) data and watch loss, accuracy, the decision boundary
-    and per-layer gradient norms change live."""
+    and what the hidden units compute change live, epoch by epoch."""
 
-    figsize = (11.0, 6.4)
-    dpi = 85
     name = "playground"
 
     def __init__(self, data=None, speed="watch", **settings):
@@ -120,10 +110,12 @@ class Playground(base.Lab):
         self._add_buttons()
         self.code = W.Textarea(layout=W.Layout(width="100%", height="260px"))
         self.math = W.HTMLMath()
+        self.view = PlaygroundView()
         self._wire()
         self._arrange()
-        self.runs: dict[str, Run] = {}
+        self.runs: dict[str, LiveRun] = {}
         self._data_cache = {}
+        self._restart = False
         self._on_dataset(None)
         self._set_busy(False)
 
@@ -148,7 +140,7 @@ class Playground(base.Lab):
         c["optimizer"] = choice("optimizer", optimizers.NAMES, s.optimizer)
         c["lr"] = log_slider("learning rate", s.lr, 1e-4, 10.0)
         c["batch_size"] = options_slider("batch size", [s.batch_size], s.batch_size)
-        c["epochs"] = int_slider("epochs", s.epochs, 1, 1000)
+        c["epochs"] = epoch_budget(s.epochs)
         c["l1"] = options_slider("L1", PENALTIES, s.l1)
         c["l2"] = options_slider("L2", PENALTIES, s.l2)
         c["speed"] = speed_toggle(speed)
@@ -159,7 +151,7 @@ class Playground(base.Lab):
 
     def _add_buttons(self):
         self.add_button("train", "Train", lambda: self.train(wait=False), "play", "success",
-                        "train from the seeded initial weights")
+                        "train from the seeded initial weights until Stop (or the epoch budget)")
         self.add_button("step", "Step", lambda: self.step(wait=False), "step-forward", "", "one more epoch")
         self.add_stop_button("stop after this epoch")
         self.add_button("reset", "Reset", self.reset, "undo", "", "forget the runs; show the untrained network")
@@ -167,12 +159,14 @@ class Playground(base.Lab):
                         "the same model and training step in PyTorch")
 
     def _wire(self):
-        """Controls -> handlers: new data or settings show the untrained network; the panel menu redraws."""
+        """Controls -> handlers: live settings reach a running run; new data or settings show the untrained
+        network (restarting a running run); the panel menu redraws."""
         c = self.controls
         self.upload.observe(self._on_upload, names="value")
         c["dataset"].observe(self._on_dataset, names="value")
         c["twin_field"].observe(lambda _: self._refresh_twin_values(), names="value")
         c["panel"].observe(self.redraw_when_idle, names="value")          # live frames show it
+        self.observe(self._on_live_change, *LIVE_CONTROLS)
         self.observe(self._on_change, *RUN_CONTROLS)
 
     def _arrange(self):
@@ -180,14 +174,13 @@ class Playground(base.Lab):
         extras = W.Accordion(children=[self.math, self.code], titles=("the math", "PyTorch code"))
         extras.selected_index = None
         self.layout(
-            W.HBox([column("data", c["dataset"], c["n_samples"], c["noise"], c["val_share"], c["seed"],
-                           self.upload),
-                    column("network", c["hidden_layers"], c["width"], c["activation"], c["init"],
-                           c["batch_norm"], c["dropout"], c["loss"], c["panel"]),
-                    column("training", c["optimizer"], c["lr"], c["batch_size"], c["epochs"], c["l1"], c["l2"])]),
-            W.HBox([b["train"], b["step"], b["stop"], b["reset"], b["export"], c["speed"]]),
-            W.HBox([c["twin"], c["twin_field"], c["twin_value"]]),
-            extras)
+            row(column("data", c["dataset"], c["n_samples"], c["noise"], c["val_share"], c["seed"], self.upload),
+                column("network", c["hidden_layers"], c["width"], c["activation"], c["init"],
+                       c["batch_norm"], c["dropout"], c["loss"], c["panel"]),
+                column("training", c["optimizer"], c["lr"], c["batch_size"], c["epochs"], c["l1"], c["l2"])),
+            row(b["train"], b["step"], b["stop"], b["reset"], b["export"], c["speed"]),
+            row(c["twin"], c["twin_field"], c["twin_value"]),
+            extras, view=self.view.widget)
 
     # ---- settings and data -----------------------------------------------------------------------------
     def settings(self):
@@ -199,6 +192,10 @@ class Playground(base.Lab):
         if not self.controls["twin"].value or self.controls["twin_value"].value is None:
             return None
         return replace(self.settings(), **{self.controls["twin_field"].value: self.controls["twin_value"].value})
+
+    def run_settings(self, label):
+        """The settings of run ``label`` ("A", "B") as the controls hold them now."""
+        return self.settings() if label == "A" else self.twin_settings() or self.settings()
 
     def data(self, s):
         """{X, y, X_val, y_val, n_classes} for settings s (cached); digits and your own data are standardised
@@ -221,6 +218,19 @@ class Playground(base.Lab):
         return dk.MLP(sizes, activation=s.activation, init=initializer(s.init), seed=s.seed,
                       batch_norm=s.batch_norm and s.hidden_layers > 0, dropout=s.dropout)
 
+    def new_run(self, label, budget):
+        """A fresh run for the controls' settings of ``label``, to train for ``budget`` epochs."""
+        s = self.run_settings(label)
+        data = self.data(s)
+
+        def fit_settings():
+            now = self.run_settings(label)
+            return {"loss": s.loss, "optimizer": s.optimizer, "batch_size": s.batch_size, "seed": s.seed,
+                    "lr": now.lr, "l1": now.l1, "l2": now.l2}
+
+        return LiveRun(label, s, data, self.model(s, data), fit_settings,
+                       dropout=lambda: self.run_settings(label).dropout, budget=budget, stats=True)
+
     # ---- reacting to controls --------------------------------------------------------------------------
     def _on_dataset(self, change):
         if self._muted:
@@ -235,15 +245,43 @@ class Playground(base.Lab):
                 c["noise"].value = DEFAULT_NOISE[name]
         self._on_change(None)
 
+    def _on_live_change(self, change):
+        """lr, L1, L2 or dropout moved: a running run takes it up at its next epoch."""
+        if self._muted:
+            return
+        self._refresh_twin_values()
+        self.math.value = math_html(self.settings(), self.data(self.settings()))
+        if self.running:
+            for run in self.runs.values():
+                run.follow_controls()
+            self.say(f"{change['owner'].description} → {change['new']:g}: applies from the next epoch")
+        else:
+            self._on_change(change)
+
     def _on_change(self, change):
-        """Keep every control's options valid for the data, then show the untrained network."""
+        """Keep every control's options valid for the data, then show the untrained network (a running run
+        starts again with the new settings)."""
         if self._muted:
             return
         s = self.settings()
         data = self.data(s)
-        n_train = len(data["X"])
-        sizes = powers_of_two(n_train)
+        self._fit_options(data)
+        self._refresh_twin_values()
+        self.math.value = math_html(self.settings(), data)
+        if self.running:
+            self._restart = True
+            self.stop()
+            self.say("settings changed: training starts again with them")
+            return
+        self.runs.clear()
+        self.preview = self.new_run("A", 0)
+        self.say("untrained network shown — press Train")
+        self.redraw()
+
+    def _fit_options(self, data):
+        """Batch sizes that fit the training set, and the losses its classes allow."""
         c = self.controls
+        sizes = powers_of_two(len(data["X"]))
         with self.muted():
             if list(c["batch_size"].options) != sizes:
                 old = c["batch_size"].value
@@ -253,15 +291,6 @@ class Playground(base.Lab):
             if [v for _, v in losses] != [v for _, v in c["loss"].options]:
                 c["loss"].options = losses
                 c["loss"].value = "cross_entropy"
-        self._refresh_twin_values()
-        self.math.value = math_html(self.settings(), data)
-        if self.running:
-            self.say("settings changed: they apply to the next run")
-            return
-        self.runs.clear()
-        self.preview = Run("A", self.settings(), data, self.model(self.settings(), data), dk.History())
-        self.say("untrained network shown — press Train")
-        self.redraw()
 
     def _refresh_twin_values(self):
         c = self.controls
@@ -269,9 +298,10 @@ class Playground(base.Lab):
         options = TWIN_CHOICES[field] or tuple(c["batch_size"].options)
         a_value = c[field].value
         keep = c["twin_value"].value
-        c["twin_value"].options = [(_fmt(v), v) for v in options]
-        others = [v for v in options if v != a_value]
-        c["twin_value"].value = keep if keep in options and keep != a_value else (others[0] if others else None)
+        with self.muted():
+            c["twin_value"].options = [(_fmt(v), v) for v in options]
+            others = [v for v in options if v != a_value]
+            c["twin_value"].value = keep if keep in options and keep != a_value else (others[0] if others else None)
 
     def _on_upload(self, change):
         files = change["new"]
@@ -293,7 +323,8 @@ class Playground(base.Lab):
 
     # ---- training ----------------------------------------------------------------------------------------
     def train(self, wait=True):
-        """Train run A (and B in twin mode) for ``epochs`` epochs from the initial weights."""
+        """Train run A (and B in twin mode) from the initial weights: until Stop when a button started it and
+        the budget is "until Stop", else for the epoch budget (a script's "until Stop" is 200 epochs)."""
         return self.launch(lambda: self._train(step=False), wait)
 
     def step(self, wait=True):
@@ -303,55 +334,52 @@ class Playground(base.Lab):
         return self.launch(lambda: self._train(step=True), wait)
 
     def _train(self, step):
-        plan = [("A", self.settings())]
-        if self.twin_settings() is not None:
-            plan.append(("B", self.twin_settings()))
-        previous = dict(self.runs)
-        if not step:
-            self.runs.clear()
-        for label, s in plan:
-            if self.stopping:
+        while True:
+            self._restart = False
+            runs = self._plan(step)
+            train_together(self, list(runs.values()), "fast" if step else self.controls["speed"].value,
+                           on_step=self._report)
+            if not self._restart:
                 break
+            self._stop.clear()                       # settings changed mid-run: start again with them
+            step = False
+
+    def _plan(self, step):
+        """The runs of a Train (fresh ones) or a Step (the same runs one epoch further, fresh where the
+        settings changed)."""
+        labels = ["A"] + (["B"] if self.twin_settings() is not None else [])
+        previous, self.runs = dict(self.runs), {}
+        for label in labels:
             old = previous.get(label)
-            if step and old is not None and old.settings == s and old.hist.checkpoint is not None:
-                run, resume, epochs = old, old.hist, 1                   # one more epoch of the same run
-                run.epochs = run.hist.epochs + 1
+            same = old is not None and _structure(old.settings) == _structure(self.run_settings(label))
+            if step and same and not old.hist.diverged:
+                old.budget = old.epochs + 1
+                self.runs[label] = old
             else:
-                data = self.data(s)
-                run = Run(label, s, data, self.model(s, data), dk.History(), 1 if step else s.epochs)
-                resume, epochs = None, run.epochs
-            self.runs[label] = run
+                budget = 1 if step else budget_for(self, self.controls["epochs"].value)
+                self.runs[label] = self.new_run(label, budget)
+        return self.runs
 
-            def frame(epoch, model, hist, run=run):
-                run.hist = hist
-                self._report(run)
-                self.redraw()
+    def _report(self):
+        self.say("\n".join(self._run_text(run, len(self.runs) > 1) for run in self.runs.values()),
+                 error=any(run.hist.diverged for run in self.runs.values()))
 
-            # a Step's one epoch gets its picture below, after every run has taken it
-            callbacks = self.callbacks(None if step else frame, epochs,
-                                       "fast" if step else self.controls["speed"].value)
-            d = run.data
-            run.hist = dk.fit(run.model, d["X"], d["y"], loss=s.loss, optimizer=s.optimizer, lr=s.lr,
-                              epochs=epochs, batch_size=s.batch_size, val=(d["X_val"], d["y_val"]), seed=s.seed,
-                              l1=s.l1, l2=s.l2, stats=True, callbacks=callbacks, verbose=False, resume=resume)
-        for run in self.runs.values():
-            self._report(run)
-        self.redraw()
-
-    def _report(self, run):
+    def _run_text(self, run, twin):
         h, s, n = run.hist, run.settings, len(run.data["X"])
         ipe = h.iterations_per_epoch or dk.data.num_batches(n, s.batch_size)
-        text = (f"run {run.label}: epoch {h.epochs}/{run.epochs} · iteration {h.iterations[-1] if h.iterations else 0}"
-                f" · {ipe} iterations per epoch = ⌈{n} examples / batch {s.batch_size}⌉"
-                f" · {h.time[-1] if h.time else 0:.2f} s")
+        budget = f"/{run.budget}" if run.budget else ""
+        text = (f"{'run ' + run.label + ': ' if twin else ''}epoch {h.epochs}{budget} · iteration "
+                f"{h.iterations[-1] if h.iterations else 0} · {ipe} iterations per epoch = ⌈{n} examples / batch "
+                f"{s.batch_size}⌉ · {h.time[-1] if h.time else 0:.2f} s")
         if h.val_acc:
             text += f" · val accuracy {100 * h.val_acc[-1]:.1f}%"
         if h.diverged:
-            text += (f" · DIVERGED in epoch {h.diverged_at[0] + 1} (loss NaN/inf): lower the learning rate "
-                     f"(now {s.lr:g})")
+            lr = run.fit_settings()["lr"]
+            text += (f" · DIVERGED in epoch {h.diverged_at[0] + 1} ({h.divergence}): lower the learning rate "
+                     f"(now {lr:g}) and press Train")
         elif h.stopped_early:
             text += " · stopped"
-        self.say(text, error=h.diverged)
+        return text
 
     def reset(self):
         """Forget the runs and show the untrained network."""
@@ -362,7 +390,7 @@ class Playground(base.Lab):
     def export(self):
         """Fill the PyTorch panel with code that builds run A's network and its training step."""
         run = self.runs.get("A") or self.preview
-        s = run.settings
+        s = self.settings()
         code = to_torch_code(run.model, loss=s.loss, optimizer=s.optimizer, lr=s.lr)
         self.code.value = (f"# dlkit run A: {s.hidden_layers} hidden layers of {s.width} {s.activation} units, "
                            f"init {s.init}, trained with {s.optimizer} lr={s.lr:.3g}, batch {s.batch_size}\n"
@@ -370,56 +398,13 @@ class Playground(base.Lab):
         return self.code.value
 
     # ---- drawing -------------------------------------------------------------------------------------------
-    def draw(self, fig):
-        runs = dict(self.runs) or {"A": self.preview}
-        twin = len(runs) > 1
-        grid = self.subplots(fig, 2, 3 if twin else 2).ravel()
-        loss_ax, acc_ax = grid[0], grid[1]
-        for label, run in runs.items():
-            style = "-" if label == "A" else "--"
-            name = label if twin else None
-            plots.curves(loss_ax, run.hist, "loss", label=name, linestyle=style, log=True)
-            plots.curves(acc_ax, run.hist, "acc", label=name, linestyle=style)
-        plots.title(loss_ax, runs["A"].settings.loss.replace("_", " "))
-        plots.title(acc_ax, "accuracy")
-        panels = [("A", grid[3 if twin else 2])] + ([("B", grid[4])] if twin else [])
-        for label, ax in panels:
-            self._draw_data_panel(ax, runs[label], f"run {label}: " if twin else "")
-        lasts = [("A", grid[2] if twin else grid[3])] + ([("B", grid[5])] if twin else [])
-        for label, ax in lasts:
-            self._draw_last_panel(ax, runs[label], "run " + label + ": " if twin else "")
+    def draw(self):
+        self.view.show(dict(self.runs) or {"A": self.preview}, self.controls["panel"].value)
 
-    def _draw_last_panel(self, ax, run, prefix):
-        """The panel the "last panel" menu picks: weight-gradient norms per layer over training, or what the
-        units of the first or last hidden layer compute over the input plane (2-D data)."""
-        panel = self.controls["panel"].value
-        if panel == "gradients":
-            plots.layer_series(ax, run.hist.layer_stats, "grad_norm", "‖dW‖ per layer (log scale)")
-            plots.title(ax, prefix + "weight-gradient norms")
-            return
-        d, hidden = run.data, run.model.n_layers - 1
-        if d["X"].shape[1] != 2 or hidden == 0:
-            ax.set_axis_off()
-            plots.message(ax, "hidden units are drawn for 2-D data with at least one hidden layer")
-            return
-        layer = 1 if panel == "first" else hidden
-        _, H = planes.unit_grid(run.model, np.vstack([d["X"], d["X_val"]]), layer, resolution=UNIT_RESOLUTION)
-        plots.hidden_units(ax, H, layer)
-        if prefix:                                          # twin runs: narrower panels, shorter titles
-            plots.title(ax, f"{prefix}layer {layer} units over the plane")
 
-    def _draw_data_panel(self, ax, run, prefix):
-        d = run.data
-        if d["X"].shape[1] == 2:
-            extent, P = planes.boundary_grid(run.model.predict_proba, np.vstack([d["X"], d["X_val"]]),
-                                             resolution=BOUNDARY_RESOLUTION)
-            units = " (standardised)" if run.settings.dataset == CUSTOM else ""
-            plots.decision_boundary(ax, d["X"], d["y"], extent, P, d["X_val"], d["y_val"],
-                                    xlabel="x₁" + units, ylabel="x₂" + units)
-            plots.title(ax, prefix + "decision boundary" + ("" if prefix else " (colour = predicted class)"))
-        else:
-            cm = dk.metrics.confusion_matrix(d["y_val"], run.model.predict(d["X_val"]), n_classes=d["n_classes"])
-            plots.confusion_matrix(ax, cm, heading=prefix + "validation confusion matrix")
+def _structure(s):
+    """The settings a run cannot change once it trains (everything but lr, L1, L2, dropout and the budget)."""
+    return replace(s, lr=0.0, l1=0.0, l2=0.0, dropout=0.0, epochs=UNTIL_STOP)
 
 
 def _fmt(v):

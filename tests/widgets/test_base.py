@@ -1,12 +1,12 @@
-"""What every lab shares (dlkit.widgets.base): one job at a time, one widget to show."""
+"""What every lab shares (dlkit.widgets.base): one job at a time, one widget to show, a plain status text."""
 from dlkit import widgets
 
 
 def test_a_second_job_waits_for_the_first():
-    lab = widgets.Playground(n_samples=200, epochs=1000)
-    lab.buttons["train"].click()
+    lab = widgets.Playground(n_samples=200)
+    lab.buttons["train"].click()                      # until Stop
     try:
-        assert lab.launch(lambda: None, wait=True) is False and "already running" in lab.status.value
+        assert lab.launch(lambda: None, wait=True) is False and "already running" in lab.status_text
     finally:
         lab.stop()
         assert lab.wait(10)
@@ -17,3 +17,10 @@ def test_every_lab_shows_as_one_widget():
         bundle = lab._repr_mimebundle_()
         assert "application/vnd.jupyter.widget-view+json" in bundle
         assert "dlkit-lab" in lab.ui._dom_classes
+
+
+def test_the_status_text_is_plain():
+    lab = widgets.Playground(n_samples=200)
+    lab.say("a < b\nsecond line", error=True)
+    assert "<br>" in lab.status.value and "&lt;" in lab.status.value
+    assert lab.status_text == "a < b\nsecond line"

@@ -1,0 +1,26 @@
+"""Live charts: the labs' pictures, drawn in the browser by bqplot from arrays the kernel sends.
+
+A chart is a small object holding bqplot marks; a lab hands it arrays (``chart.show(...)``) and the chart replaces
+the marks' data, so a frame costs the kernel a few milliseconds and the network a few kilobytes, and the browser
+redraws at display rate with vector lines, points and text (crisp at any devicePixelRatio). Charts compute
+nothing about a network: what they show comes from the engine and the instruments, through the widgets.
+``dlkit.plots`` (matplotlib) stays for the lectures' static figures.
+
+=====================  ==========================================================================
+panel                  one figure: scales, round-ticked axes, a title and a legend row above it
+curves                 lines over epochs or any x, setting changes marked, where a run blew up
+plane                  the input plane: class-coloured probability raster, data points, unit montages
+bars                   grouped bars and per-series histograms
+field                  a scalar field over a plane (optimizer surfaces, maps), with paths on top
+matrix                 a labelled matrix of counts (confusion matrices)
+raster                 arrays -> RGBA pixels -> PNG bytes, and the colour maps
+=====================  ==========================================================================
+"""
+from .bars import BarChart, Histograms
+from .curves import Curves, Series
+from .field import Field
+from .matrix import Matrix
+from .panel import Panel, row
+from .plane import Montage, Plane
+
+__all__ = ["Panel", "row", "Curves", "Series", "Plane", "Montage", "BarChart", "Histograms", "Field", "Matrix"]
