@@ -33,9 +33,14 @@ chromium:
 		(apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || \
 		echo "warning: could not install chromium with apt-get; the browser tests will be skipped"; }
 
+# nbval's kernels start tests/notebook_spy.py (a spy on fit's divergence verdicts); the last step reads its log
+SPY_LOG := $(CURDIR)/test-artifacts/divergence-spy.jsonl
 test: warm chromium
 	$(PY) -m pytest -n 2 --dist loadfile
-	$(PY) -m pytest -n 2 --dist loadfile $(NBVAL) notebooks solutions
+	@mkdir -p test-artifacts && rm -f $(SPY_LOG)
+	DLKIT_DIVERGENCE_LOG=$(SPY_LOG) PYTHONSTARTUP=$(CURDIR)/tests/notebook_spy.py \
+		$(PY) -m pytest -n 2 --dist loadfile $(NBVAL) notebooks solutions
+	DLKIT_DIVERGENCE_LOG=$(SPY_LOG) $(PY) -m pytest -q tests/test_divergence_in_notebooks.py
 
 test-fast: env
 	$(PY) -m pytest -n 2 --dist loadfile -m "not slow and not browser"
