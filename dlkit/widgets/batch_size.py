@@ -7,84 +7,96 @@ The same network trains once per batch size, from 1 (SGD) to N (full-batch gradi
 budget of epochs (= examples seen / N) or of optimizer steps. Small batches: noisy losses, many cheap steps per
 epoch; big batches: smooth losses, few steps, and more time per step. Neither is "efficient" or "accurate" by
 itself (folklore says otherwise).
+
+Run sweep trains all batch sizes side by side, epoch by epoch, and every panel follows them live. A changed
+setting while the sweep runs starts it again; after a sweep it marks the picture as the old settings' until the
+next Run sweep. The highlighted batch size and the loss panel's x axis only change the picture.
 """
 from __future__ import annotations
 
 import math
 
-import ipywidgets as W
 import numpy as np
 
 import dlkit as dk
 
-from .. import diagnosis, plots
+from .. import diagnosis
 from . import base, datasets
-from .controls import choice, column, int_slider, log_slider, options_slider
+from .batch_size_view import X_AXES, BatchSizeView
+from .controls import choice, column, int_slider, log_slider, options_slider, row, speed_toggle
+from .live_runs import LiveRun, train_together
 
 DATASETS = ("spirals", "moons", "digits")
 BUDGETS = {"epochs": (1, 60, 10), "optimizer steps": (50, 5000, 500)}
 HIDDEN = (32, 32)          # the swept network's hidden widths
+DATA_CONTROLS = ("dataset", "n_samples", "seed")
+SWEEP_CONTROLS = DATA_CONTROLS + ("budget", "amount", "optimizer", "lr")      # what a sweep's picture belongs to
+STALE = " · old settings: press Run sweep"
+NOISE_REGROWTH = 1.25      # a live frame recomputes a run's loss noise when its steps grew this many times
 
 
 class BatchSizeLab(base.Lab):
     """A sweep over batch sizes: mini-batch loss noise, iterations and wall time per epoch, final accuracy."""
 
-    figsize = (11.0, 6.0)
-    dpi = 85
     name = "batch-size"
     busy_text = "training one network per batch size…"
 
-    def __init__(self, dataset="spirals", n_samples=1000, budget="epochs", amount=10, lr=0.01, seed=0):
+    def __init__(self, dataset="spirals", n_samples=1000, budget="epochs", amount=10, lr=0.01, seed=0,
+                 speed="watch"):
         super().__init__()
+        if budget not in BUDGETS:
+            raise ValueError(f"budget must be one of {', '.join(map(repr, BUDGETS))}, got {budget!r}")
         c = self.controls
         c["dataset"] = choice("dataset", DATASETS, dataset)
         c["n_samples"] = int_slider("points", n_samples, 200, 2000, 100)
         c["budget"] = choice("budget", list(BUDGETS), budget)
         lo, hi, _ = BUDGETS[budget]
-        c["amount"] = int_slider("epochs", amount, lo, hi)
+        c["amount"] = int_slider(budget, amount, lo, hi)
         c["optimizer"] = choice("optimizer", ("sgd", "momentum", "adam"), "adam")
         c["lr"] = log_slider("learning rate", lr, 1e-4, 1.0)
         c["seed"] = int_slider("seed", seed, 0, 99)
         c["highlight"] = options_slider("highlight batch", [1], 1)
+        c["x_axis"] = choice("loss against", X_AXES)
+        c["speed"] = speed_toggle(speed)
         self.add_button("run", "Run sweep", lambda: self.run(wait=False), "play", "success",
-                        "train once per batch size")
-        self.add_stop_button()
+                        "train once per batch size, all side by side")
+        self.add_stop_button("stop after this epoch")
+        self.view = BatchSizeView()
         c["budget"].observe(self._on_budget, names="value")
-        self.observe(self._on_data, "dataset", "n_samples", "seed")
-        c["highlight"].observe(self.redraw_when_idle, names="value")
+        self.observe(self._on_setting, *SWEEP_CONTROLS)
+        self.observe(self.redraw_when_idle, "highlight", "x_axis")
         self.layout(
-            W.HBox([column("data", c["dataset"], c["n_samples"], c["seed"]),
-                    column("budget", c["budget"], c["amount"], c["optimizer"], c["lr"]),
-                    column("show", c["highlight"])]),
-            W.HBox([self.buttons["run"], self.buttons["stop"]]))
-        self.results = {}
+            row(column("data", c["dataset"], c["n_samples"], c["seed"]),
+                column("budget", c["budget"], c["amount"], c["optimizer"], c["lr"]),
+                column("show", c["highlight"], c["x_axis"])),
+            row(self.buttons["run"], self.buttons["stop"], c["speed"]), view=self.view.widget)
+        self.runs: dict[int, LiveRun] = {}
+        self.swept_with, self._data_key, self._restart, self._noise_cache = None, None, False, {}
         self._set_busy(False)
-        self._on_data(None)
+        self._on_setting(None)
 
-    def _on_budget(self, change):
-        lo, hi, value = BUDGETS[change["new"]]
-        a = self.controls["amount"]
-        with self.muted():
-            a.min, a.max = min(a.min, lo), max(a.max, hi)
-            a.value, a.min, a.max = value, lo, hi
-        a.description = change["new"]
+    @property
+    def results(self):
+        """{batch size: History} of the sweep shown (runs still training included)."""
+        return {b: run.hist for b, run in self.runs.items()}
 
-    def _on_data(self, _):
-        if self.running:
-            self.say("data changed: it applies to the next sweep")
-            return
+    # ---- settings and data -----------------------------------------------------------------------------
+    def sweep_settings(self):
+        return {k: self.controls[k].value for k in SWEEP_CONTROLS}
+
+    def prepare(self):
+        """The data for the controls (kept while they stay the same) and the batch sizes swept on it."""
         c = self.controls
-        name = c["dataset"].value
-        c["n_samples"].disabled = name == "digits"
-        self.data = datasets.prepare(name, c["n_samples"].value, datasets.DEFAULT_NOISE[name], c["seed"].value)
-        n_train = len(self.data["X"])
-        self.sizes = self.sweep_sizes(n_train)
-        with self.muted():
-            c["highlight"].options = self.sizes
-            c["highlight"].value = self.sizes[1]
-        self.results = {}
-        self.say(f"{n_train} training examples: press Run sweep to train once per batch size {self.sizes}")
-        self.redraw()
+        key = tuple(c[k].value for k in DATA_CONTROLS)
+        if key != self._data_key:
+            name = c["dataset"].value
+            self.data = datasets.prepare(name, c["n_samples"].value, datasets.DEFAULT_NOISE[name], c["seed"].value)
+            self.sizes = self.sweep_sizes(len(self.data["X"]))
+            self._data_key = key
+            with self.muted():
+                c["highlight"].options = self.sizes
+                c["highlight"].value = self.sizes[1]
+        return self.data
 
     @staticmethod
     def sweep_sizes(n):
@@ -98,82 +110,125 @@ class BatchSizeLab(base.Lab):
             return c["amount"].value
         return max(1, round(c["amount"].value / dk.data.num_batches(len(self.data["X"]), batch_size)))
 
+    # ---- reacting to controls --------------------------------------------------------------------------
+    def _on_budget(self, change):
+        lo, hi, value = BUDGETS[change["new"]]
+        a = self.controls["amount"]
+        with self.muted():
+            a.min, a.max = min(a.min, lo), max(a.max, hi)
+            a.value, a.min, a.max = value, lo, hi
+        a.description = change["new"]
+
+    def _on_setting(self, change):
+        """A data or budget control moved: a running sweep starts again with it; new data shows an empty sweep;
+        another budget, optimizer or learning rate marks the sweep shown as the old settings'."""
+        if self._muted:
+            return
+        c = self.controls
+        c["n_samples"].disabled = c["dataset"].value == "digits"
+        text = "" if change is None else f"{change['owner'].description} → {_fmt(change['new'])}"
+        if self.running:
+            self._restart = True
+            self.stop()
+            self.say(f"{text}: the sweep starts again with it")
+            return
+        if change is None or _key(c, change["owner"]) in DATA_CONTROLS:
+            self.prepare()
+            self.runs, self.swept_with = {}, None
+            self.say(f"{len(self.data['X'])} training examples: press Run sweep to train once per batch size "
+                     f"{self.sizes}")
+        elif self.stale_settings():
+            self.say(f"{text}: applies to the next sweep (the picture shows the last sweep's settings)")
+        elif self.runs:
+            self._report()
+        self.redraw()
+
+    def stale_settings(self):
+        """The controls whose value differs from the sweep shown ([] when they match or none was run)."""
+        if self.swept_with is None or self.running:
+            return []
+        return [k for k, v in self.sweep_settings().items() if self.swept_with[k] != v]
+
+    # ---- training ----------------------------------------------------------------------------------------
     def run(self, wait=True):
-        """Train once per batch size (threaded when wait=False); results appear as each run finishes."""
+        """Train once per batch size, all side by side, epoch by epoch (threaded when wait=False)."""
         return self.launch(self._sweep, wait)
 
     def _sweep(self):
-        c, d = self.controls, self.data
-        self.results = {}
-        current = {}
-
-        def frame(epoch, model, hist):
-            b = current["batch_size"]
-            self.results[b] = hist
-            self.say(f"batch size {b}: epoch {hist.epochs}/{current['epochs']} · iteration "
-                     f"{hist.iterations[-1] if hist.iterations else 0}")
-            self.redraw()
-
-        # one set of callbacks for the whole sweep, so frames stay throttled across its many short runs
-        callbacks = self.callbacks(frame)
-        for b in self.sizes:
-            if self.stopping:
+        while True:
+            self._restart = False
+            self.prepare()
+            self.swept_with = self.sweep_settings()
+            self.runs, self._noise_cache = {b: self.new_run(b) for b in self.sizes}, {}
+            train_together(self, list(self.runs.values()), self.controls["speed"].value, on_step=self._progress)
+            if not self._restart:
                 break
-            model = dk.MLP([d["X"].shape[1], *HIDDEN, d["n_classes"]], activation="relu", seed=c["seed"].value)
-            current.update(batch_size=b, epochs=self.epochs_for(b))
-            self.results[b] = dk.fit(model, d["X"], d["y"], optimizer=c["optimizer"].value, lr=c["lr"].value,
-                                     epochs=current["epochs"], batch_size=b, val=(d["X_val"], d["y_val"]),
-                                     seed=c["seed"].value, callbacks=callbacks, verbose=False)
+            self._stop.clear()                           # a setting changed mid-sweep: start again with it
         self._report()
         self.redraw()
 
+    def new_run(self, batch_size):
+        """A fresh network (the same seeded weights for every batch size) to train for the budget."""
+        c, d = self.controls, self.data
+        model = dk.MLP([d["X"].shape[1], *HIDDEN, d["n_classes"]], activation="relu", seed=c["seed"].value)
+        settings = {"optimizer": c["optimizer"].value, "lr": c["lr"].value, "batch_size": batch_size,
+                    "seed": c["seed"].value}
+        return LiveRun(str(batch_size), batch_size, d, model, lambda: settings, budget=self.epochs_for(batch_size))
+
+    def _progress(self):
+        runs = self.runs.values()
+        self.say(" · ".join(f"B={run.settings}: epoch {run.epochs}/{run.budget}" for run in runs)
+                 + (" · stopped" if self.stopping else ""))
+
     def summary(self):
-        """Per finished batch size: iterations per epoch, seconds per epoch, final val accuracy, loss noise."""
+        """Per batch size with an epoch done: iterations per epoch, seconds per epoch, final val accuracy, loss
+        noise, iterations, epochs, whether it diverged."""
         rows = {}
         for b, h in self.results.items():
             if not h.epochs:
                 continue
-            # the fastest epoch: an epoch followed by a live frame also timed the drawing
-            per_epoch = float(np.min(np.diff([0.0] + h.time)))
+            per_epoch = float(np.min(np.diff([0.0] + h.time)))          # the fastest epoch (others shared the CPU)
             rows[b] = {"iterations_per_epoch": h.iterations_per_epoch, "seconds_per_epoch": per_epoch,
-                       "val_acc": h.val_acc[-1] if h.val_acc else math.nan, "noise": diagnosis.loss_noise(h.step_loss),
+                       "val_acc": h.val_acc[-1] if h.val_acc else math.nan, "noise": self._noise(b, h),
                        "iterations": h.iterations[-1], "epochs": h.epochs, "diverged": h.diverged}
         return rows
+
+    def _noise(self, b, h):
+        """diagnosis.loss_noise of run b's step losses; while the sweep trains it is recomputed only when the run's
+        steps grew NOISE_REGROWTH-fold (its cost grows with the square of the steps)."""
+        steps = sum(len(chunk) for chunk in h.step_loss_chunks)
+        old = self._noise_cache.get(b)
+        if old is None or old[0] != steps and not (self.running and steps < NOISE_REGROWTH * old[0]):
+            self._noise_cache[b] = old = (steps, diagnosis.loss_noise(h.step_loss))
+        return old[1]
 
     def _report(self):
         rows = self.summary()
         if not rows:
             return
-        best = max(rows, key=lambda b: rows[b]["val_acc"])
+        best = max(rows, key=lambda b: rows[b]["val_acc"] if np.isfinite(rows[b]["val_acc"]) else -1.0)
         c = self.controls
         budget = (f"{c['amount'].value} epochs = {c['amount'].value * len(self.data['X'])} examples seen"
                   if c["budget"].value == "epochs" else f"about {c['amount'].value} optimizer steps (rounded to "
                                                          "whole epochs)")
+        diverged = [b for b, r in rows.items() if r["diverged"]]
         self.say(f"budget {budget} · best val accuracy {100 * rows[best]['val_acc']:.1f}% with batch size {best} · "
                  + " · ".join(f"B={b}: {r['iterations']} steps, {1e3 * r['seconds_per_epoch']:.1f} ms/epoch"
-                              for b, r in rows.items()))
+                              for b, r in rows.items())
+                 + (f" · DIVERGED with batch size {', '.join(map(str, diverged))}: lower the learning rate"
+                    if diverged else "") + (" · stopped" if self.stopping else ""), error=bool(diverged))
 
-    def draw(self, fig):
-        (ax_steps, ax_noise), (ax_cost, ax_acc) = self.subplots(fig, 2, 2)
-        highlight = self.controls["highlight"].value
+    # ---- drawing -------------------------------------------------------------------------------------------
+    def draw(self):
+        c = self.controls
         runs = {b: h for b, h in self.results.items() if h.step_loss.size}
-        if runs:
-            plots.step_losses(ax_steps, runs, highlight=highlight if highlight in runs else None,
-                              n_examples=len(self.data["X"]))
-        else:
-            plots.message(ax_steps, "press Run sweep")
-        plots.title(ax_steps, "mini-batch loss at every step")
-        rows = self.summary()
-        sizes = list(rows)
-        if sizes:
-            plots.batch_results(ax_noise, sizes, [rows[b]["noise"] for b in sizes],
-                                "loss noise (std around trend / mean)", highlight, color=plots.PURPLE, log=True)
-            plots.batch_costs(ax_cost, sizes, [rows[b]["iterations_per_epoch"] for b in sizes],
-                              [rows[b]["seconds_per_epoch"] for b in sizes])
-            plots.batch_results(ax_acc, sizes, [100 * rows[b]["val_acc"] for b in sizes],
-                                "final validation accuracy (%)", highlight)
-        for ax, text in ((ax_noise, "noise of the loss"), (ax_cost, "cost of an epoch"),
-                         (ax_acc, "accuracy for the budget")):
-            plots.title(ax, text)
-            if not sizes:
-                plots.message(ax, "press Run sweep")
+        self.view.show(runs, self.summary(), self.sizes, c["highlight"].value, c["x_axis"].value,
+                       len(self.data["X"]), STALE if self.stale_settings() else "")
+
+
+def _key(controls, widget):
+    return next(k for k, w in controls.items() if w is widget)
+
+
+def _fmt(v):
+    return f"{v:g}" if isinstance(v, float) else str(v)
