@@ -15,6 +15,8 @@ from .panel import MARGIN, Panel
 
 RING_SIZE = 220                 # px² of the ring around the highlighted value
 DOT_SIZE = 30
+TICK_RATIO = 2.2                # neighbouring ticks of a log axis this far apart at least (no overlapping labels)
+PERCENT_TICKS = (0.0, 0.25, 0.5, 0.75, 1.0)
 RIGHT_MARGIN = 64               # px: room for the right-hand axis' ticks and label
 
 
@@ -26,6 +28,7 @@ class Sweep(Panel):
                  color=BLUE, right_color=VERMILLION, **panel):
         super().__init__(title, xlabel, ylabel, x="log", y="log" if log else "linear",
                          y_range=(0.0, 1.0) if percent else None, y_format=".0%" if percent else "~g",
+                         y_ticks=PERCENT_TICKS if percent else None,
                          x_format="d", **panel)
         self.log, self.percent, self.ylabel, self.color = log, percent, ylabel, color
         self.line = self.add(bq.Lines(x=[1.0], y=[1.0], colors=[color], stroke_width=2, marker="circle",
@@ -81,16 +84,27 @@ class Sweep(Panel):
         return np.where(y > 0, y, np.nan) if self.log else y              # a log axis leaves out values <= 0
 
     def _set_x(self, x):
-        """The x axis spans the swept values (a factor of two beyond each end), ticked at each of them."""
+        """The x axis spans the swept values (a factor of two beyond each end), ticked at each of them that is
+        TICK_RATIO or more from the next one kept (the last, the full batch, always kept)."""
         if not x.size:
             return
-        ticks = [float(v) for v in x]
+        ticks = spread_ticks(x)
         lo, hi = float(x.min()) / 2, float(x.max()) * 2
         if self.x.min != lo or self.x.max != hi:
             with self.x.hold_sync():
                 self.x.min, self.x.max = lo, hi
         if list(self.x_axis.tick_values if self.x_axis.tick_values is not None else []) != ticks:
             self.x_axis.tick_values = ticks
+
+
+def spread_ticks(values):
+    """The values (K,) > 0 kept as log-axis ticks: from the largest down, each at least TICK_RATIO times below
+    the last one kept, so that no two labels overlap."""
+    kept = []
+    for v in sorted({float(v) for v in values}, reverse=True):
+        if not kept or kept[-1] >= TICK_RATIO * v:
+            kept.append(v)
+    return kept[::-1]
 
 
 def _set_line(mark, x, y):

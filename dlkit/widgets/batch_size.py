@@ -31,7 +31,7 @@ BUDGETS = {"epochs": (1, 60, 10), "optimizer steps": (50, 5000, 500)}
 HIDDEN = (32, 32)          # the swept network's hidden widths
 DATA_CONTROLS = ("dataset", "n_samples", "seed")
 SWEEP_CONTROLS = DATA_CONTROLS + ("budget", "amount", "optimizer", "lr")      # what a sweep's picture belongs to
-STALE = " · old settings: press Run sweep"
+STALE = " (old settings)"
 NOISE_REGROWTH = 1.25      # a live frame recomputes a run's loss noise when its steps grew this many times
 
 

@@ -3,6 +3,7 @@
 epoch (iterations and wall time) and the validation accuracy the budget bought."""
 from __future__ import annotations
 
+import ipywidgets as W
 import numpy as np
 
 from .. import live
@@ -28,7 +29,8 @@ class BatchSizeView:
         self.cost = Sweep("cost of an epoch", "iterations per epoch ⌈N/B⌉", log=True,
                           right="wall time per epoch (ms)")
         self.acc = Sweep("accuracy for the budget", "validation accuracy", percent=True, color=GREEN)
-        self.widget = live.row(self.steps, self.noise, self.cost, self.acc)
+        self.widget = W.VBox([live.row(self.steps, self.noise), live.row(self.cost, self.acc)],
+                             layout=W.Layout(width="100%"))
         self.widget.add_class("dlkit-live")
 
     def show(self, runs, rows, sizes, highlight, x_axis, n_examples, stale=""):
@@ -44,19 +46,28 @@ class BatchSizeView:
             every = b == highlight or highlight not in runs
             if every:
                 series.append(live.Series(f"B={b} (every step)", x, s, colors[b]))
-                finite = s[np.isfinite(s)]
-                top = max(top, float(np.percentile(finite, TOP_PERCENTILE)) if finite.size else 0.0)
+                drawn = s[np.isfinite(s)]
+                top = max(top, float(np.percentile(drawn, TOP_PERCENTILE)) if drawn.size else 0.0)
             else:
-                xt, trend = moving_average(x, s)
-                series.append(live.Series(f"B={b} (average)", xt, trend, colors[b]))
-                top = max(top, float(np.nanmax(trend)) if trend.size else 0.0)
-            if h.diverged and x.size:
-                blowups.append((float(x[-1]), top or 1.0))
+                xt, drawn = moving_average(x, s)
+                series.append(live.Series(f"B={b} (avg)", xt, drawn, colors[b]))
+                top = max(top, float(np.max(drawn)) if drawn.size else 0.0)
+            if h.diverged and drawn.size:
+                blowups.append((float(x[np.isfinite(s)][-1]), float(drawn[-1])))     # where its line ends
+        series.sort(key=lambda one: "every step" not in one.label)          # the noisy band first, under the trends
         self.steps.show(series, blowups=blowups)
+        self._band_below(series)
         self.steps.fit_y(0.0, HEADROOM * top if top > 0 else 1.0)
         self.steps.x_axis.label = x_axis
         self.steps.title = "mini-batch loss at every step" + stale
         self._sweeps(rows, highlight, stale)
+
+    def _band_below(self, series):
+        """The every-step line under the averages (it is drawn first, whenever it was made)."""
+        band = self.steps.lines.get(series[0].label) if series and "every step" in series[0].label else None
+        marks = self.steps.figure.marks
+        if band is not None and marks[0] is not band:
+            self.steps.figure.marks = [band, *[m for m in marks if m is not band]]
 
     def _sweeps(self, rows, highlight, stale):
         done = list(rows)

@@ -37,7 +37,7 @@ STRUCTURE_CONTROLS = ("width", "depth")                       # a running run st
 ADJUSTED = ("lr", "l1", "l2", "dropout")                      # dk.Adjust hands these to the running fit
 FOLLOWED = ("early_stopping", "patience", "epochs")            # the lab's own callback reads these every epoch
 RUN_SETTINGS = STRUCTURE_CONTROLS + ADJUSTED + FOLLOWED        # what a picture belongs to, besides its data
-STALE = " · old settings: press Train"
+STALE = " (old settings)"
 
 
 class LiveEarlyStopping(dk.EarlyStopping):
@@ -77,7 +77,8 @@ class OverfittingLab(base.Lab):
         c["l1"] = options_slider("L1", PENALTIES, 0.0)
         c["l2"] = options_slider("L2", PENALTIES, 0.0)
         c["epochs"] = epoch_budget(epochs)
-        c["lr"] = log_slider("learning rate (Adam)", lr, 1e-4, 0.3)
+        c["lr"] = log_slider("learning rate", lr, 1e-4, 0.3)
+        c["lr"].tooltip = "Adam's learning rate"
         c["early_stopping"] = checkbox("early stopping", early_stopping)
         c["patience"] = int_slider("patience (epochs)", patience, 1, 200)
         c["speed"] = speed_toggle(speed)

@@ -7,6 +7,7 @@ import math
 import time
 from dataclasses import dataclass
 
+import ipywidgets as W
 import numpy as np
 
 import dlkit as dk
@@ -20,6 +21,7 @@ LIVE_RESOLUTION = 40       # ... while a run trains at most, and at least MIN_RE
 LIVE_COST = 0.003          # this many seconds of the kernel's time (a 128-wide network: ~2.5 µs per grid point)
 MIN_RESOLUTION = 20
 BOUNDARY_SHARE = 0.1       # while training, computing the boundary takes at most this share of the time
+PLANE_WIDTH = 320          # px: the decision-boundary panel's width, about square
 VAL_POINTS_SHOWN = 150     # validation points drawn on it (all 500 would hide the boundary)
 THIN_WINDOW = 0.3          # epochs: a patience window that has just opened is drawn this wide
 TRAIN_NAME = "train (eval mode)"
@@ -55,8 +57,10 @@ class OverfittingView:
         self.loss = MarkedCurves("cross-entropy loss", "loss (log scale)", log=True)
         self.acc = MarkedCurves("accuracy", "accuracy", percent=True)
         self.gap = MarkedCurves("generalization gap", "val loss − train loss (eval mode)")
-        self.plane = live.Plane("decision boundary")
-        self.widget = live.row(self.loss, self.acc, self.gap, self.plane)
+        self.plane = live.Plane("decision boundary", grow=0)
+        self.plane.widget.layout.flex = f"0 1 {PLANE_WIDTH}px"            # about square, beside the gap
+        self.widget = W.VBox([live.row(self.loss, self.acc), live.row(self.gap, self.plane)],
+                             layout=W.Layout(width="100%"))
         self.widget.add_class("dlkit-live")
         self._boundary_at, self._boundary_cost, self._point_cost = -math.inf, 0.0, 0.0
         self._val_shown = (None, None, None)
@@ -66,16 +70,16 @@ class OverfittingView:
         h = f.hist
         epochs = np.arange(1, h.epochs + 1)
         changes = [(c["epoch"], f"{c['name']} {c['old']:g}→{c['new']:g}") for c in h.changes]
-        window, points, rules = stopping_marks(f)
+        window, points, marks = stopping_marks(f)
         blowups = []
         if h.diverged:
             finite = [v for v in h.train_loss if np.isfinite(v)]
             blowups = [(h.diverged_at[0] + 1, max(finite) if finite else 1.0)]
-        self.loss.show(_pair(epochs, h.train_loss, h.val_loss), changes + rules, blowups, window, points)
+        self.loss.show(_pair(epochs, h.train_loss, h.val_loss), changes, blowups, window, points, marks)
         self.loss.title = "cross-entropy loss" + f.stale
         chance = 1.0 / f.data["n_classes"]
         self.acc.show(_pair(epochs, h.train_acc, h.val_acc), changes, levels=[(chance, f"chance {100 * chance:.0f}%", GREY)])
-        self.acc.title = ("accuracy (random training labels)" if f.random_labels else "accuracy") + f.stale
+        self.acc.title = ("accuracy (random labels)" if f.random_labels else "accuracy") + f.stale
         gap = np.asarray(h.val_loss, np.float64) - np.asarray(h.train_loss, np.float64)       # (epochs,)
         self.gap.show([live.Series("val loss − train loss", epochs, gap, PURPLE)], changes,
                       levels=[(0.0, "0: no gap", GREY)])
@@ -103,7 +107,7 @@ class OverfittingView:
         self._boundary_cost = self._boundary_at - now
         self._point_cost = self._boundary_cost / resolution ** 2
         if not h.epochs:
-            title = f"untrained network · {len(d['X'])} training points"
+            title = f"untrained network, {len(d['X'])} points"
         elif f.restored:
             title = f"weights of epoch {h.best_epoch + 1} (restored)"
         else:
@@ -124,7 +128,7 @@ def _pair(epochs, train, val):
 
 
 def stopping_marks(f):
-    """The loss chart's early-stopping marks for frame f: (window, points, rules) as MarkedCurves.show takes them:
+    """The loss chart's early-stopping marks for frame f: (window, points, marks) as MarkedCurves.show takes them:
     the best epoch (early stopping's, else the lowest validation loss) as a diamond; with early stopping the
     patience window after it and the epoch where the run stops unless the validation loss improves; without it,
     the epoch where early stopping with this patience would have stopped."""
@@ -137,18 +141,18 @@ def stopping_marks(f):
     x_best = best + 1
     if not f.early_stopping:
         at = would_stop(values, patience)
-        rules = [(at, f"patience {patience} would stop here")] if at else []
-        return None, [(x_best, values[best], f"lowest val loss: epoch {x_best}")], rules
+        marks = [(at, f"early stopping (patience {patience}) would stop here")] if at else []
+        return None, [(x_best, values[best], f"lowest val loss: epoch {x_best}")], marks
     end, stop_at = min(h.epochs, x_best + patience), x_best + patience
-    window = (x_best, max(end, x_best + THIN_WINDOW), f"patience window: {end - x_best} of {patience} epochs")
-    what = f"best epoch {x_best}: its weights restored" if f.restored else f"best epoch so far: {x_best}"
+    window = (x_best, max(end, x_best + THIN_WINDOW), f"patience: {end - x_best} of {patience} epochs")
+    what = f"best epoch {x_best} (weights restored)" if f.restored else f"best epoch so far: {x_best}"
     if f.ended == PATIENCE:
-        rules = [(stop_at, f"stopped: {patience} epochs without improvement")]
+        marks = [(stop_at, f"stopped: {patience} epochs without improvement")]
     elif not f.ended and h.epochs:
-        rules = [(stop_at, f"stops at epoch {stop_at} unless val loss improves")]
+        marks = [(stop_at, f"stops at epoch {stop_at} unless val loss improves")]
     else:
-        rules = []
-    return window, [(x_best, values[best], what)], rules
+        marks = []
+    return window, [(x_best, values[best], what)], marks
 
 
 def would_stop(values, patience):

@@ -8,6 +8,7 @@ import pytest
 
 import dlkit as dk
 from dlkit import diagnosis, widgets
+from dlkit.live import sweep
 from dlkit.widgets import batch_size, batch_size_view
 from dlkit.widgets.batch_size_view import EXAMPLES, SECONDS, STEPS
 
@@ -43,7 +44,7 @@ def test_every_panel_holds_what_the_runs_produced(swept):
     np.testing.assert_allclose(x, 4 * np.arange(1, 81))                  # examples seen
     np.testing.assert_allclose(batch_size_view.step_x(lab.results[64], EXAMPLES, 160),
                                [64, 128, 160, 224, 288, 320])            # the short last batch counted exactly
-    xt, trend = line(lab.view.steps, "B=1 (average)")
+    xt, trend = line(lab.view.steps, "B=1 (avg)")
     w = 320 // batch_size_view.TREND_POINTS
     np.testing.assert_allclose(trend, np.convolve(h1.step_loss, np.ones(w) / w, mode="valid"))
     np.testing.assert_allclose(xt, np.arange(w, 321))
@@ -55,6 +56,7 @@ def test_every_panel_holds_what_the_runs_produced(swept):
     np.testing.assert_allclose(lab.view.cost.right_line.y, [1e3 * rows[b]["seconds_per_epoch"] for b in lab.sizes])
     np.testing.assert_allclose(lab.view.acc.line.y, [rows[b]["val_acc"] for b in lab.sizes])
     assert list(lab.view.acc.ring.x) == [4.0] and list(lab.view.acc.x_axis.tick_values) == list(sizes)
+    assert sweep.spread_ticks([1, 4, 16, 64, 256, 480]) == [1, 4, 16, 64, 480]        # 256 and 480 would overlap
 
 
 def test_display_controls_redraw_at_once(swept):

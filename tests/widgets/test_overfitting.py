@@ -44,8 +44,9 @@ def test_early_stopping_restores_the_best_weights_and_the_charts_hold_the_run(tr
     loss = lab.view.loss
     assert loss.window.visible and sorted(set(np.ravel(loss.window.x))) == [b + 1, h.epochs]      # patience window
     assert list(loss.points.x) == [b + 1] and list(loss.points.y) == pytest.approx([h.val_loss[b]])
-    assert list(loss.rule_labels.text) == ["stopped: 10 epochs without improvement"]
-    assert "patience window: 10 of 10 epochs" in loss.legend_html.value
+    assert np.ravel(loss.marked.x).tolist() == [h.epochs] * 2 and not loss.rules.visible    # where it stopped
+    assert "stopped: 10 epochs without improvement" in loss.legend_html.value
+    assert "patience: 10 of 10 epochs" in loss.legend_html.value
     assert np.ravel(lab.view.acc.levels.y).tolist() == [0.5, 0.5]                             # chance, 2 classes
     assert lab.view.plane.title == f"weights of epoch {b + 1} (restored)"
     assert lab.view.plane.raster.pixels.shape[:2] == (overfitting_view.RESOLUTION,) * 2
@@ -117,18 +118,21 @@ def test_random_labels_are_memorised_and_a_script_runs_200_epochs_until_stop():
     lab = widgets.OverfittingLab(train_size=30, width=128, early_stopping=False, speed="fast")
     lab.controls["random_labels"].value = True
     shuffled = lab.data["y"]
-    assert lab.view.acc.title == "accuracy (random training labels)"
+    assert lab.view.acc.title == "accuracy (random labels)"
     lab.train(wait=True)                                     # a script's "until Stop": 200 epochs
     h = lab.hist
     assert h.epochs == 200 and lab.ended == overfitting.BUDGET and not h.stopped_early
     assert h.train_acc[-1] > 0.8 and h.val_acc[-1] < 0.65     # memorised noise, learned nothing
-    assert "patience 40 would stop here" in list(lab.view.loss.rule_labels.text)
+    at = overfitting_view.would_stop(np.array(h.val_loss), 40)
+    assert at and np.ravel(lab.view.loss.marked.x).tolist() == [at] * 2
+    assert "early stopping (patience 40) would stop here" in lab.view.loss.legend_html.value
     lab.controls["random_labels"].value = False
     assert not np.array_equal(shuffled, lab.data["y"])
     assert np.bincount(shuffled).tolist() == np.bincount(lab.data["y"]).tolist()
     assert lab.hist.epochs == 0 and lab.view.plane.title.startswith("untrained network")     # new data: no run
 
 
+@pytest.mark.filterwarnings("ignore::dlkit.training.DivergenceWarning")     # outside pytest the labs silence it
 def test_digits_show_the_gap_without_a_plane_and_a_blow_up_is_marked():
     lab = widgets.OverfittingLab(dataset="digits", train_size=100, width=32, epochs=25, speed="fast")
     assert lab.controls["noise"].disabled and not shown(lab.view.plane)
