@@ -6,8 +6,8 @@ STAMP  := $(VENV)/.installed-stamp
 # nbval runs every notebook and compares the outputs of cells marked # NBVAL_CHECK_OUTPUT
 NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg
 
-.PHONY: env warm lab chromium test test-fast bench gpu-report release notebooks clean prepare-grading collect grade feedback export report \
-	student-kit hub-demo hub-test
+.PHONY: env warm lab chromium test test-fast bench gpu-report release notebooks clean \
+	prepare-grading distribute collect grade feedback release-feedback export report student-kit hub-demo hub-test
 
 # Create the virtual environment and install dlkit with its dev tools (offline-friendly: torch is pinned).
 $(STAMP): pyproject.toml
@@ -58,16 +58,23 @@ gpu-report: warm
 release: env
 	$(PY) -m dlkit.course release
 
-# Grading a class (dlkit/grading.py, docs/instructor-guide.md): A=assignment, FROM=folder/zip, EXCHANGE=dir.
+# Grading a class (dlkit/course/, docs/instructor-guide.md): A=assignment, FROM=folder/zip, EXCHANGE=the exchange
+# root (a hub's), GRADE_ARGS=more options (--workdir, --db, ...: python -m dlkit.course COMMAND --help).
 GRADE_ARGS ?=
+need = $(if $($(1)),,$(error make $@ needs $(1)=$(2)))
 prepare-grading: env
 	$(PY) -m dlkit.course prepare $(A) $(GRADE_ARGS)
 collect: env
+	$(if $(EXCHANGE)$(FROM),,$(error make collect needs EXCHANGE=DIR or FROM=PATH (a folder or an LMS zip)))
 	$(PY) -m dlkit.course collect $(A) $(if $(EXCHANGE),--exchange $(EXCHANGE),--from $(FROM)) $(GRADE_ARGS)
 grade: env
 	$(PY) -m dlkit.course grade $(A) $(GRADE_ARGS)
 feedback: env
 	$(PY) -m dlkit.course feedback $(A) $(GRADE_ARGS)
+# to the exchange: the released assignment (nbgrader release_assignment), the feedback pages (release_feedback)
+distribute release-feedback: env
+	$(call need,A,ASSIGNMENT)$(call need,EXCHANGE,DIR)
+	$(PY) -m dlkit.course $@ $(A) --exchange $(EXCHANGE) $(GRADE_ARGS)
 export: env
 	$(PY) -m dlkit.course export $(GRADE_ARGS)
 report: env
