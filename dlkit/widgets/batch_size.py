@@ -32,7 +32,7 @@ HIDDEN = (32, 32)          # the swept network's hidden widths
 DATA_CONTROLS = ("dataset", "n_samples", "seed")
 SWEEP_CONTROLS = DATA_CONTROLS + ("budget", "amount", "optimizer", "lr")      # what a sweep's picture belongs to
 STALE = " (old settings)"
-NOISE_REGROWTH = 1.25      # a live frame recomputes a run's loss noise when its steps grew this many times
+NOISE_REGROWTH = 2.0       # a live frame recomputes a run's loss noise when its steps doubled (it costs steps²)
 
 
 class BatchSizeLab(base.Lab):
@@ -72,6 +72,7 @@ class BatchSizeLab(base.Lab):
             row(self.buttons["run"], self.buttons["stop"], c["speed"]), view=self.view.widget)
         self.runs: dict[int, LiveRun] = {}
         self.swept_with, self._data_key, self._restart, self._noise_cache = None, None, False, {}
+        self._training = False
         self._set_busy(False)
         self._on_setting(None)
 
@@ -155,15 +156,19 @@ class BatchSizeLab(base.Lab):
         return self.launch(self._sweep, wait)
 
     def _sweep(self):
-        while True:
-            self._restart = False
-            self.prepare()
-            self.swept_with = self.sweep_settings()
-            self.runs, self._noise_cache = {b: self.new_run(b) for b in self.sizes}, {}
-            train_together(self, list(self.runs.values()), self.controls["speed"].value, on_step=self._progress)
-            if not self._restart:
-                break
-            self._stop.clear()                           # a setting changed mid-sweep: start again with it
+        self._training = True
+        try:
+            while True:
+                self._restart = False
+                self.prepare()
+                self.swept_with = self.sweep_settings()
+                self.runs, self._noise_cache = {b: self.new_run(b) for b in self.sizes}, {}
+                train_together(self, list(self.runs.values()), self.controls["speed"].value, on_step=self._progress)
+                if not self._restart:
+                    break
+                self._stop.clear()                       # a setting changed mid-sweep: start again with it
+        finally:
+            self._training = False
         self._report()
         self.redraw()
 
@@ -198,7 +203,7 @@ class BatchSizeLab(base.Lab):
         steps grew NOISE_REGROWTH-fold (its cost grows with the square of the steps)."""
         steps = sum(len(chunk) for chunk in h.step_loss_chunks)
         old = self._noise_cache.get(b)
-        if old is None or old[0] != steps and not (self.running and steps < NOISE_REGROWTH * old[0]):
+        if old is None or old[0] != steps and not (self._training and steps < NOISE_REGROWTH * old[0]):
             self._noise_cache[b] = old = (steps, diagnosis.loss_noise(h.step_loss))
         return old[1]
 
@@ -221,7 +226,7 @@ class BatchSizeLab(base.Lab):
     # ---- drawing -------------------------------------------------------------------------------------------
     def draw(self):
         c = self.controls
-        runs = {b: h for b, h in self.results.items() if h.step_loss.size}
+        runs = {b: h for b, h in self.results.items() if h.step_loss_chunks}
         self.view.show(runs, self.summary(), self.sizes, c["highlight"].value, c["x_axis"].value,
                        len(self.data["X"]), STALE if self.stale_settings() else "")
 

@@ -40,8 +40,8 @@ class BatchSizeView:
         colors = dict(zip(sizes, cycle(len(sizes))))
         series, blowups, top = [], [], 0.0
         for b, h in runs.items():
-            s = h.step_loss
-            x = step_x(h, x_axis, n_examples)                                   # (steps,)
+            s = h.step_loss                                                     # (steps,)
+            x = step_x(h, x_axis, n_examples, len(s))
             s = s[:x.size]
             every = b == highlight or highlight not in runs
             if every:
@@ -80,11 +80,11 @@ class BatchSizeView:
         self.acc.title = "accuracy for the budget" + stale
 
 
-def step_x(h, x_axis, n_examples):
+def step_x(h, x_axis, n_examples, steps=None):
     """Where each optimizer step of History h lies on ``x_axis``: examples seen after it (the smaller last batch
     of an epoch counted exactly), its number, or the wall time (epochs' times spread evenly over their steps);
-    steps of complete epochs only for seconds. Returns (steps,)."""
-    t = np.arange(h.step_loss.size)
+    steps of complete epochs only for seconds. ``steps``: len(h.step_loss) if known. Returns (steps,)."""
+    t = np.arange(h.step_loss.size if steps is None else steps)
     ipe = max(h.iterations_per_epoch, 1)
     if x_axis == STEPS:
         return (t + 1).astype(np.float64)
