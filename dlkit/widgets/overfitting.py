@@ -156,7 +156,8 @@ class OverfittingLab(base.Lab):
                 return
             if key in ADJUSTED:
                 self.adjust.set(**{key: change["new"]})
-            self.trained_with[key] = change["new"]
+            if self.trained_with is not None:             # None only until the run has begun
+                self.trained_with[key] = change["new"]
             self.say(f"{text}: applies from the next epoch")
             return
         if self.trained_with is None:                     # nothing trained yet: show the new untrained network
