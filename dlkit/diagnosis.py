@@ -141,8 +141,8 @@ def loss_noise(step_loss, window=None):
     if s.size < 3:
         return 0.0
     window = max(2, s.size // 10) if window is None else int(window)
-    kernel = np.ones(window) / window
-    trend = np.convolve(s, kernel, mode="valid")                          # (T - w + 1,) centred averages
+    running = np.concatenate([[0.0], np.cumsum(s)])                      # (T + 1,) running sums
+    trend = (running[window:] - running[:-window]) / window               # (T - w + 1,) centred averages
     start = (window - 1) // 2
     resid = s[start:start + trend.size] - trend
     return float(resid.std() / (np.abs(s).mean() + 1e-12))

@@ -9,6 +9,8 @@ nothing about a network: what they show comes from the engine and the instrument
 =====================  ==========================================================================
 panel                  one figure: scales, round-ticked axes, a title and a legend row above it
 curves                 lines over epochs or any x, setting changes marked, where a run blew up
+marked                 curves with a shaded window (patience), diamond points, dashed epochs and level lines
+sweep                  one number per swept setting on a log axis ticked at the values, a highlight ring
 plane                  the input plane: class-coloured probability raster, data points, unit montages
 bars                   grouped bars and per-series histograms
 field                  a scalar field over a plane (optimizer surfaces, maps), with paths on top
@@ -18,9 +20,12 @@ raster                 arrays -> RGBA pixels -> PNG bytes, and the colour maps
 """
 from .bars import BarChart, Histograms
 from .curves import Curves, Series
+from .marked import MarkedCurves
 from .field import Field
 from .matrix import Matrix
 from .panel import Panel, row
 from .plane import Montage, Plane
+from .sweep import Sweep
 
-__all__ = ["Panel", "row", "Curves", "Series", "Plane", "Montage", "BarChart", "Histograms", "Field", "Matrix"]
+__all__ = ["Panel", "row", "Curves", "Series", "MarkedCurves", "Sweep", "Plane", "Montage", "BarChart", "Histograms",
+           "Field", "Matrix"]

@@ -75,8 +75,9 @@ class Panel:
         parts = []
         for label, color, style in entries:
             swatch = DOT_SWATCH if style == "dot" else LINE_SWATCH
-            parts.append(swatch.format(color=color, style="dashed" if style == "dashed" else "solid")
-                         + f"<span style='font-size:{FONT}'>{html.escape(label)}</span>")
+            parts.append("<span style='white-space:nowrap'>"          # an entry never breaks inside
+                         + swatch.format(color=color, style="dashed" if style == "dashed" else "solid")
+                         + f"<span style='font-size:{FONT}'>{html.escape(label)}</span></span> ")
         text = "".join(parts)
         if self.legend_html.value != text:
             self.legend_html.value = text

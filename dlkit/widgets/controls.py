@@ -68,14 +68,18 @@ def options_slider(description, options, value):
 
 
 UNTIL_STOP = 0                 # an epoch budget of 0: train until Stop
+UNTIL_STOP_LABEL = "∞"         # its readout (a longer one is cut to "∞ until Sto" in the slider's readout)
 EPOCH_BUDGETS = (10, 25, 50, 100, 200, 500, 1000, 2000)
 
 
 def epoch_budget(value=UNTIL_STOP, description="epochs"):
-    """A slider over epoch budgets: "∞ until Stop" (0) or a number of epochs (``value`` joins the list)."""
+    """A slider over epoch budgets: "∞" (0: until Stop, said in the tooltip) or a number of epochs (``value``
+    joins the list). The readout of a slider is narrow: its labels stay short."""
     budgets = sorted(set(EPOCH_BUDGETS) | ({int(value)} if value else set()))
-    options = [("∞ until Stop", UNTIL_STOP), *((str(n), n) for n in budgets)]
-    return W.SelectionSlider(options=options, value=int(value), continuous_update=False, **_kw(description))
+    options = [(UNTIL_STOP_LABEL, UNTIL_STOP), *((str(n), n) for n in budgets)]
+    slider = W.SelectionSlider(options=options, value=int(value), continuous_update=False, **_kw(description))
+    slider.tooltip = "epochs to train: ∞ trains until you press Stop"
+    return slider
 
 
 def choice(description, options, value=None):
