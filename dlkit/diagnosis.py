@@ -22,6 +22,8 @@ __all__ = ["LayerStats", "snapshot", "gradient_ratio", "activation_ratio", "diag
 GRADIENT_SPREAD = 100.0
 # ...has few units in the flat zone or dead...
 SATURATED_PERCENT, DEAD_PERCENT = 30.0, 50.0
+# ...and says so when fewer, but still some, are: a bar this tall (of 100 %) shows on the lab's chart
+NOTED_PERCENT = 1.0
 # ...and takes updates of about 1e-3 of the weights per step (Karpathy's rule of thumb); these bound "about".
 UPDATE_RATIO_LOW, UPDATE_RATIO_HIGH = 1e-5, 1e-1
 
@@ -113,7 +115,21 @@ def diagnose(record, activation="relu", batch_norm=False, init="auto"):
             return (f"updates are {typical:.0e} of the weights per step: the learning rate is too large "
                     "(aim for about 1e-3)")
     return (f"healthy: gradient layer 1 / last layer = {grad:.2g}, activations last / first hidden layer = "
-            f"{act:.2g}, no layer saturated or dead")
+            f"{act:.2g}, {_units_note(sat if saturating else np.zeros(0), dead)}")
+
+
+def _units_note(saturated, dead):
+    """What the saturated (H,) and dead (H,) percentages per hidden layer show, below the alarm thresholds:
+    nothing worth a word under NOTED_PERCENT, else the worst layer and how many layers have some."""
+    notes = []
+    for what, values, limit in (("saturated", saturated, SATURATED_PERCENT), ("dead", dead, DEAD_PERCENT)):
+        values = np.asarray(values, dtype=np.float64)
+        some = np.flatnonzero(values >= NOTED_PERCENT)
+        if some.size:
+            k = int(values.argmax())
+            notes.append(f"{what} units in {some.size} of {values.size} layers, at most {values[k]:.0f}% (layer "
+                         f"{k + 1}; below {limit:.0f}%: most units still learn)")
+    return "; ".join(notes) if notes else "no layer saturated or dead"
 
 
 def layer_response(activation="tanh", fan_in=100, width=256, init="xavier_normal", weight_scale=1.0,

@@ -99,3 +99,25 @@ def test_loss_noise():
     assert diagnosis.loss_noise(trend + 0.3 * rng.standard_normal(500)) > \
         diagnosis.loss_noise(trend + 0.03 * rng.standard_normal(500)) > 0.01
     assert diagnosis.loss_noise([1.0, 2.0]) == 0.0
+
+
+def test_a_healthy_line_names_the_dead_units_the_bars_show():
+    # issue 16: "healthy: ... no layer saturated or dead" beside bars of 5-18 % dead units (relu, auto init)
+    line = diagnosis.diagnose(_record(dead=[5.0, 18.0, 0.0]), "relu")
+    assert line.startswith("healthy") and "no layer saturated or dead" not in line
+    assert "dead units in 2 of 2 layers" in line and "18%" in line and "layer 2" in line
+    quiet = diagnosis.diagnose(_record(dead=[0.5 * diagnosis.NOTED_PERCENT, 0.0, 0.0]), "relu")
+    assert quiet.endswith("no layer saturated or dead")
+    tanh = diagnosis.diagnose(_record(saturated=[12.0, 3.0, 0.0]), "tanh")
+    assert tanh.startswith("healthy") and "saturated units in 2 of 2 layers, at most 12% (layer 1" in tanh
+    # leaky ReLU's leak counts as flat for LayerStats, but ReLUs do not saturate: no word of it
+    leaky = diagnosis.diagnose(_record(saturated=[50.0, 50.0, 0.0]), "leaky_relu")
+    assert "saturated" not in leaky.replace("no layer saturated or dead", "")
+
+
+def test_the_reported_relu_network_mentions_its_dead_units(probe):
+    line, snap = _line(probe, 10, "relu")                       # auto init: He
+    dead = np.asarray(snap["record"]["dead"][:-1])
+    assert 5 < dead.max() < diagnosis.DEAD_PERCENT                # what the lab's bars showed
+    assert line.startswith("healthy") and f"at most {dead.max():.0f}% (layer {dead.argmax() + 1}" in line
+    assert "no layer saturated or dead" not in line
