@@ -6,7 +6,12 @@
 
 A failing check raises :class:`CheckFailure` (an ``AssertionError``) whose message names the array, says what is
 wrong (shape, sign, transpose, a constant factor or offset, a shift by one, which rows, columns or inputs) and
-ends with the test's hint. nbgrader shows the message as the cell's feedback.
+ends with the test's hint. A wrong shape is said in the inputs' own dimensions when the value came from the last
+``checks.call`` ("db has N = 3 entries, one per example: sum over the batch axis 0, not axis 1"): its docstring's
+shapes (``dz (N, H) -> ... db (H,)``) name them. In IPython (the notebook, nbgrader's kernel, so its feedback too)
+a failure shows itself: the message first and whole, then one line of the student's code (the line that made
+the value, else the test line that ran the check), and no frame from inside dlkit; a crash in the student's own
+function shows the student's frames.
 
 The checks hold their own references: every numpy routine they use is bound when this module is imported,
 ``reference`` keeps dlkit's implementations as they were at import, and the module refuses attribute assignment.
@@ -34,6 +39,10 @@ from . import losses as _losses
 from . import optimizers as _optimizers
 # the "Check my work" button, and nbgrader's grading-mode variable (named once, there)
 from .my_work import GRADING_ENV, CheckMyWork, check_my_work
+# a wrong shape in the inputs' dimensions; what a failure shows in IPython; the student's line that made a value
+from .my_work.dimensions import dims as _dims_of, last_call as _last_call, origin as _origin
+from .my_work.dimensions import shape_advice as _shape_advice
+from .my_work.failures import failure_lines, made_by
 
 __all__ = ["CheckFailure", "close", "equal", "true", "shape", "call", "autograd", "reference", "grading",
            "GRADING_ENV", "check_my_work", "CheckMyWork"]
@@ -49,7 +58,21 @@ _np_warnings = warnings.catch_warnings
 
 
 class CheckFailure(AssertionError):
-    """A graded check failed; the message says what is wrong and where to look."""
+    """A graded check failed; the message says what is wrong and where to look.
+
+    IPython shows it through ``_render_traceback_``: the message whole, then one line of the student's code (the
+    line that made the checked value, else the test line that ran the check), or, when the student's function
+    crashed (the cause), the student's own frames; never a frame from inside dlkit.
+    """
+
+    made_by = None      # (file, line) of the student's line that made the checked value, when it is known
+
+    def _render_traceback_(self):
+        try:
+            return failure_lines(self)
+        except Exception:                          # a rendering problem must never hide the message
+            return [str(self)]
+
 
 
 def grading():
@@ -128,28 +151,6 @@ def _as_numbers(name, actual, where):
         raise CheckFailure(f"{name} should be a numpy array of numbers{where}, got {type(actual).__name__} with "
                            f"dtype {arr.dtype}")
     return arr.astype(_F64)
-
-
-def _shape_advice(a_shape, e_shape):
-    """Why a shape may be wrong, or ''."""
-    if len(e_shape) == 0:
-        return "it should be a single number: reduce over every entry (a mean or a sum), then return a float"
-    if len(a_shape) == 2 and a_shape == e_shape[::-1]:
-        return "rows and columns are swapped: a missing (or extra) transpose"
-    if a_shape == e_shape + (1,) or e_shape == a_shape + (1,):
-        return "(N,) and (N, 1) are different shapes: add or drop the trailing axis (x[:, None] or x[:, 0])"
-    if int(_prod(a_shape)) == int(_prod(e_shape)):
-        return "the right number of entries in the wrong arrangement: check the reshape or the axis you use"
-    if len(a_shape) == len(e_shape) - 1:
-        return ("an axis is missing: did you reduce over an axis that must stay (keepdims=True), or index a "
-                "single row or column?")
-    if len(a_shape) == len(e_shape):
-        diff = [k for k in range(len(e_shape)) if a_shape[k] != e_shape[k]]
-        if len(diff) == 1 and abs(a_shape[diff[0]] - e_shape[diff[0]]) == 1:
-            k = diff[0]
-            return (f"axis {k} has {a_shape[k]} entries instead of {e_shape[k]}: off by one (a count of max(y) "
-                    "instead of max(y) + 1, or a range or slice that stops one short?)")
-    return ""
 
 
 def _near(a, b, rtol, atol):
@@ -247,6 +248,13 @@ def _shift_phrase(a, e, rtol, atol):
     return None
 
 
+def _mark(failure, actual):
+    """Give a failure about actual the line of the student's function that made it, when that is known."""
+    origin = _origin(actual)
+    if origin is not None and (origin == () or isinstance(origin[0], int)):
+        failure.made_by = made_by(_last_call["fn"], origin[0] if origin else None)
+
+
 def close(name, actual, expected, *, rtol=1e-6, atol=1e-9, hint="", where="", mistakes=None, inputs=None,
           input_name="z"):
     """Fail unless ``actual`` has ``expected``'s shape and |actual - expected| <= atol + rtol |expected| everywhere.
@@ -256,6 +264,14 @@ def close(name, actual, expected, *, rtol=1e-6, atol=1e-9, hint="", where="", mi
     whose message is the diagnosis when ``actual`` matches one; inputs: an array of the inputs, shaped like
     ``expected`` (elementwise functions), so the message can say "only where z = 0".
     """
+    try:
+        _compare(name, actual, expected, rtol, atol, hint, where, mistakes, inputs, input_name)
+    except CheckFailure as failure:
+        _mark(failure, actual)
+        raise
+
+
+def _compare(name, actual, expected, rtol, atol, hint, where, mistakes, inputs, input_name):
     where = f" {where}" if where and not where.startswith(" ") else where
     a = _as_numbers(name, actual, where)
     e = _asarray(expected, dtype=_F64)
@@ -263,7 +279,7 @@ def close(name, actual, expected, *, rtol=1e-6, atol=1e-9, hint="", where="", mi
         if a.size == 1 and e.shape == ():
             a = a.reshape(())
         else:
-            advice = _shape_advice(a.shape, e.shape)
+            advice = _shape_advice(name, a.shape, e.shape, _dims_of(name, e.shape, where, actual))
             raise CheckFailure(f"{name} has shape {a.shape} but should have shape {e.shape}{where}"
                                + (f": {advice}" if advice else "") + (f". Hint: {hint}" if hint else ""))
     broken = ~_isfinite(a) & _isfinite(e)
@@ -307,13 +323,17 @@ def equal(name, actual, expected, *, hint="", where="", mistakes=None):
 
 def shape(name, actual, expected_shape, *, hint="", where=""):
     """Fail unless ``actual`` is an array of numbers shaped ``expected_shape``."""
-    a = _as_numbers(name, actual, f" {where}" if where else "")
-    expected_shape = tuple(expected_shape)
-    if a.shape != expected_shape:
-        advice = _shape_advice(a.shape, expected_shape)
-        raise CheckFailure(f"{name} has shape {a.shape} but should have shape {expected_shape}"
-                           + (f" {where}" if where else "") + (f": {advice}" if advice else "")
-                           + (f". Hint: {hint}" if hint else ""))
+    expected_shape = tuple(int(n) for n in expected_shape)
+    try:
+        a = _as_numbers(name, actual, f" {where}" if where else "")
+        if a.shape != expected_shape:
+            advice = _shape_advice(name, a.shape, expected_shape, _dims_of(name, expected_shape, where, actual))
+            raise CheckFailure(f"{name} has shape {a.shape} but should have shape {expected_shape}"
+                               + (f" {where}" if where else "") + (f": {advice}" if advice else "")
+                               + (f". Hint: {hint}" if hint else ""))
+    except CheckFailure as failure:
+        _mark(failure, actual)
+        raise
 
 
 def true(condition, message):
@@ -356,6 +376,7 @@ def call(fn, *args, strict=False, **kwargs):
     except (TypeError, ValueError) as err:
         raise CheckFailure(f"{fname} cannot be called as the test needs ({err}): keep the signature the "
                            "assignment gives") from None
+    _last_call.clear()
     copies = [_array(v, copy=True) if isinstance(v, _NDARRAY) else None for v in values]
     described = ", ".join(f"{n}={_describe(v)}" for n, v in zip(names, values, strict=True))
     try:
@@ -381,6 +402,7 @@ def call(fn, *args, strict=False, **kwargs):
             raise CheckFailure(f"{fname} changed its argument {n} in place: the caller's array is now different. "
                                f"Compute on a new array (x = x - m, or x.copy()), never x -= m or x[...] = on "
                                "an input")
+    _last_call.update(fn=fn, arguments=dict(zip(names, values, strict=True)), result=result)
     return result
 
 

@@ -26,7 +26,7 @@ GRADING_ENV = "NBGRADER_EXECUTION"  # nbgrader sets it to "autograde" or "valida
 CHECKING_ENV = "DLKIT_CHECKING"     # set in the fresh kernel of a check: its own check cell must not start another
 TYPICAL_CHECK_SECONDS = 20          # what the button promises before it has timed a run
 # the folder dlkit sits in (the course checkout): its nbgrader_config.py gives the cell timeouts of a check
-COURSE_CONFIG_DIR = Path(__file__).resolve().parents[1]
+COURSE_CONFIG_DIR = Path(__file__).resolve().parents[2]
 CONFIG_FILE = "nbgrader_config.py"
 DEFAULT_CELL_TIMEOUT = 60           # seconds per cell when no course config is found
 MESSAGE_CHARS = 400                 # the longest failure line a report shows
