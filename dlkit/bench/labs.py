@@ -1,6 +1,7 @@
 """The live labs headless: what one frame costs the kernel and the network, and the frame rate that allows.
 
     python -m dlkit.bench --labs [--only playground,metrics] [--seconds 2] [--out bench-results/labs.json]
+    python -m dlkit.bench.labs ...                  (the same)
 
 Each lab is built as the course shows it, its start button is pressed (a background job, as a watching student
 starts it: paced at "watch" speed, until Stop) and it trains for ``--seconds``; then Stop. No browser: the widgets
@@ -265,11 +266,12 @@ def table(results):
         cells = [f"{'—':>12}" if row.get(key) is None else f"{row[key]:>12{spec}}" for _, key, spec in COLUMNS]
         lines.append(f"{name:<16}" + "".join(cells))
     m = results["machine"]
-    lines.append(f"(headless, {m['cpus']} CPUs, load {m['load']} -> {m['load_after']}; watched "
-                 f"{m['seconds_per_lab']} s per lab at the lab's own speed. draw ms: lab.draw_seconds per frame (target <= {TARGET_DRAW_MS:g}); "
-                 "B/frame: the frame's widget messages, JSON + buffers (msgs: how many); all: everything sent per "
-                 f"frame; work ms: training + drawing per frame; fps max = 1000 / work ms (target >= {TARGET_FPS:g}); fps seen: at "
-                 "the watching pace)")
+    lines += [f"(headless, {m['cpus']} CPUs, load {m['load']} -> {m['load_after']}; {m['seconds_per_lab']} s of "
+              "training per lab at its own speed, as a watching student starts it)",
+              f"draw ms: lab.draw_seconds per frame (target <= {TARGET_DRAW_MS:g}); B/frame: the frame's widget "
+              "messages, JSON + buffers (msgs: how many); B/frame all: everything sent during the run per frame;",
+              f"work ms: training + drawing per frame; fps max = 1000 / work ms (target >= {TARGET_FPS:g}); fps seen: "
+              "frames per second at the lab's pace; control ms: a control moved while idle, until redrawn"]
     return "\n".join(lines)
 
 
@@ -291,3 +293,7 @@ def main(argv=None):
         json.dump(results, f, indent=2)
     print(f"wrote {args.out}")
     return results
+
+
+if __name__ == "__main__":       # python -m dlkit.bench.labs (the same as python -m dlkit.bench --labs)
+    main()
