@@ -14,8 +14,8 @@ from .ticks import LOG_FLOOR
 
 CATEGORY_STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
 MOST_CATEGORY_TICKS = 8          # a narrow panel's plot area (~180 px) fits this many short labels side by side
-FIRST_TICK_FROM_STEP = 5
-EVEN_EDGES = 1e-9                # bin widths equal to this share of the range count as even (np.linspace's)         # from this step on the first category (layer 1) is ticked too: it sits >= 4 apart
+FIRST_TICK_FROM_STEP = 5         # from this step on the first category (layer 1) is ticked too: it sits >= 4 apart
+EVEN_EDGES = 1e-9                # bin widths equal to this share of the range count as even (np.linspace's)
 
 
 def category_step(count, most=MOST_CATEGORY_TICKS):
