@@ -14,6 +14,7 @@ so before any widget handles them). Everything is read back with :func:`read` an
 """
 from __future__ import annotations
 
+import base64
 import statistics
 
 PROBE = """(root) => {
@@ -98,11 +99,21 @@ def rates(probe, start, end):
             "repaints_per_s": (len(ticks) - 1) / seconds, "per_figure": per_figure, "seconds": seconds}
 
 
-def set_device_scale(page, factor, viewport):
-    """Emulate devicePixelRatio ``factor`` on the open page (Chrome DevTools Protocol), keeping the viewport
-    ({width, height} in CSS px): the notebook stays as it is, only rendered with more pixels."""
+def screenshot_at_scale(page, element, path, factor):
+    """A screenshot of ``element`` (a locator) rendered at devicePixelRatio ``factor``: Chrome's own device
+    metrics override and capture (Playwright's screenshots keep the context's scale), the viewport kept as it is
+    in CSS pixels, so the page lays out as before and only gets more pixels; the override is cleared after."""
     session = page.context.new_cdp_session(page)
+    viewport = page.viewport_size
     session.send("Emulation.setDeviceMetricsOverride", {"width": viewport["width"], "height": viewport["height"],
                                                         "deviceScaleFactor": factor, "mobile": False})
-    page.wait_for_function(f"window.devicePixelRatio === {factor}", timeout=10_000)
-    return session
+    try:
+        page.wait_for_function(f"window.devicePixelRatio === {factor}", timeout=10_000)
+        element.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)                         # let bqplot redraw at the new scale
+        clip = {**element.bounding_box(), "scale": 1}
+        shot = session.send("Page.captureScreenshot", {"format": "png", "clip": clip, "captureBeyondViewport": True})
+        path.write_bytes(base64.b64decode(shot["data"]))
+    finally:
+        session.send("Emulation.clearDeviceMetricsOverride")
+        session.detach()
