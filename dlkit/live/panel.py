@@ -91,6 +91,24 @@ class Panel:
         """Round y bounds around [lo, hi] (see :meth:`fit_x`)."""
         self._fit(self.y, self.y_axis, self.y_kind, lo, hi)
 
+    def set_bounds(self, extent):
+        """Exact bounds (x0, x1, y0, y1), as a plane's extent, with round ticks inside them (bqplot's own choice
+        crowds a narrow panel: "-1.4 -1.2 -1 ..."); sends nothing when they are unchanged."""
+        for scale, axis, lo, hi in ((self.x, self.x_axis, extent[0], extent[1]),
+                                    (self.y, self.y_axis, extent[2], extent[3])):
+            lo, hi = float(lo), float(hi)
+            if scale.min == lo and scale.max == hi:
+                continue
+            with scale.hold_sync():
+                scale.min, scale.max = lo, hi
+            _, _, step = nice_range(lo, hi)
+            first, last = math.ceil(lo / step - 1e-9) * step, math.floor(hi / step + 1e-9) * step
+            axis.tick_values = linear_ticks(first, last, step)
+
+    def hide_axes(self):
+        """No axes (a montage of pictures, whose coordinates mean nothing)."""
+        self.x_axis.visible = self.y_axis.visible = False
+
     @staticmethod
     def _fit(scale, axis, kind, lo, hi):
         if not (math.isfinite(lo) and math.isfinite(hi)):

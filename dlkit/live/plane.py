@@ -61,10 +61,7 @@ class Plane(Panel):
             self._points_key = key
             self._scatter(self.train, X, y)
             self._scatter(self.val, X_val, y_val)
-            with self.x.hold_sync():
-                self.x.min, self.x.max = float(extent[0]), float(extent[1])
-            with self.y.hold_sync():
-                self.y.min, self.y.max = float(extent[2]), float(extent[3])
+            self.set_bounds(extent)
         classes = P.shape[-1]
         self.legend([(f"class {k}", CLASS_COLORS[k % len(CLASS_COLORS)], "dot") for k in range(classes)]
                     + [("▲ validation points", GREY, "dot")] * (X_val is not None))
@@ -87,6 +84,7 @@ class Montage(Panel):
     def __init__(self, title="hidden units", columns=4, **panel):
         super().__init__(title, "", "", x_range=(0.0, 1.0), y_range=(0.0, 1.0), x_ticks=[], y_ticks=[], **panel)
         self.columns = columns
+        self.hide_axes()
         self.raster = Raster(self.x, self.y)
         self.add(self.raster.mark)
 

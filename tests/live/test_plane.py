@@ -50,3 +50,15 @@ def test_montage_tiles_each_unit_scaled_to_itself():
     assert np.abs(top_left - raster.colormap("diverging")[-1]).max() <= 1
     assert np.abs(top_right - raster.colormap("diverging")[0]).max() <= 1
     assert "units 1–3 of 3" in montage.legend_html.value
+
+
+def test_plane_ticks_are_round_and_few_and_the_montage_has_no_axes():
+    plane = live.Plane()
+    P = np.full((3, 3, 2), 0.5)
+    plane.show(P, (-1.43, 1.47, -1.21, 1.36), np.zeros((1, 2)), np.zeros(1, int))
+    assert (plane.x.min, plane.x.max) == (-1.43, 1.47)
+    ticks = list(plane.x_axis.tick_values)
+    assert ticks == [-1.0, 0.0, 1.0] or ticks == [-1.0, -0.5, 0.0, 0.5, 1.0]
+    assert all(-1.43 <= t <= 1.47 for t in plane.y_axis.tick_values) and len(plane.y_axis.tick_values) <= 6
+    montage = live.Montage()
+    assert not montage.x_axis.visible and not montage.y_axis.visible
