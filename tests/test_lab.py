@@ -48,6 +48,37 @@ def test_quiet_settings_and_tool_toggles_merge_into_existing_files(tmp_path):
         "ServerApp": {"jpserver_extensions": {"nbgrader.server_extensions.formgrader": False}}}
 
 
+def test_an_environment_the_account_cannot_write_still_starts_the_lab(monkeypatch, capsys):
+    """A shared, root-owned environment (a conda env, a hub's): the quiet settings cannot be written there, so the
+    launcher says so and starts JupyterLab anyway (news off on its command line)."""
+    started = []
+
+    class Server:
+        pid = 4242
+
+        def __init__(self, cmd):
+            started.append(cmd)
+
+        def poll(self):
+            return None
+
+        def wait(self):
+            return 0
+
+    def read_only(prefix=None):
+        raise PermissionError(13, "Permission denied", "/opt/env/share/jupyter/lab/settings/overrides.json")
+
+    monkeypatch.setattr(lab, "write_quiet_settings", read_only)
+    monkeypatch.setattr(lab.subprocess, "Popen", Server)
+    monkeypatch.setattr(lab.signal, "signal", lambda *a: None)
+    monkeypatch.setattr(lab, "server_url", lambda pid, **kw: "http://127.0.0.1:8888/lab?token=t")
+    assert lab.main(["--", "--no-browser"]) == 0
+    out = capsys.readouterr()
+    assert "could not write JupyterLab's quiet settings" in out.err and "Permission denied" in out.err
+    assert "--LabApp.news_url=None" in started[0] and "--no-browser" in started[0]
+    assert "==> JupyterLab is running the course: http://127.0.0.1:8888/lab?token=t" in out.out
+
+
 def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

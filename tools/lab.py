@@ -148,7 +148,11 @@ def main(argv=None):
         for path in hide_instructor_tools():
             print(f"wrote {path}")
         return 0
-    write_quiet_settings()
+    try:
+        write_quiet_settings()
+    except OSError as err:                # an environment this account cannot write (a shared, root-owned one)
+        print(f"note: could not write JupyterLab's quiet settings ({err}); news stays off (--LabApp.news_url), "
+              "the update check may show", file=sys.stderr)
     server = subprocess.Popen(lab_command(args.root, args.port, args.jupyter_args))
     # Ctrl+C reaches JupyterLab (same terminal), which asks before it stops: this wrapper waits for it
     signal.signal(signal.SIGINT, signal.SIG_IGN)
