@@ -7,7 +7,9 @@ import ipywidgets as W
 import numpy as np
 import pytest
 
+from dlkit import widgets
 from dlkit.bench import labs
+from dlkit.widgets import base
 
 SMALL = labs.LabCase("Playground", {"n_samples": 200, "hidden_layers": 1, "width": 4}, "train", "seed")
 ROW_KEYS = {"lab", "build_s", "frames", "seconds", "draw_ms_median", "draw_ms_p90", "frame_bytes_median",
@@ -61,3 +63,28 @@ def test_an_unknown_lab_is_named_with_the_choices(capsys):
         labs.main(["--labs", "--only", "playgrund"])
     err = capsys.readouterr().err
     assert "unknown lab(s) playgrund" in err and "playground" in err and "metrics" in err
+
+
+class StillLab(base.Lab):
+    """A lab that nothing trains: one slider, one chart-like widget its draw() sets."""
+
+    name = "still"
+
+    def __init__(self):
+        super().__init__()
+        self.controls["level"] = W.IntSlider(value=0, min=0, max=5)
+        self.shown = W.HTML()
+        self.observe(self.redraw_when_idle, "level")
+        self.layout(view=self.shown)
+
+    def draw(self):
+        self.shown.value = "x" * (100 + self.controls["level"].value)
+
+
+def test_a_lab_that_nothing_trains_is_measured_on_its_control_redraws(monkeypatch):
+    monkeypatch.setattr(widgets, "StillLab", StillLab, raising=False)
+    row = labs.measure("still", case=labs.LabCase("StillLab", {}, None, "level"))
+    assert row["frames"] == labs.IDLE_MOVES and row["control"] == "level" and row["control_ms"] > 0
+    assert row["frame_messages_median"] == 1 and row["frame_bytes_median"] > 100
+    assert row["fps_achievable"] == pytest.approx(1000 / row["draw_ms_median"], rel=0.01)
+    assert "work_ms_median" not in row and "stop_ms" not in row

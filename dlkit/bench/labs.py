@@ -14,7 +14,8 @@ plus its binary buffers. Per frame (one ``lab.redraw()``):
   between frames less the time the lab paused to keep the watching pace, median;
 - **control ms**: a control moved while idle (its next value), until the lab has redrawn (median of a few).
 
-A lab that nothing trains (ActivationExplorer) is measured on its control alone. The browser's side (frames the
+A lab that nothing trains (ActivationExplorer) is measured on its control alone: its frames are the redraws,
+and the frame rate they allow is 1 / draw. The browser's side (frames the
 page shows per second, click to first frame) is tests/browser's, in test-artifacts/browser/live-frames.md.
 Timings depend on the load: the load average is recorded beside each lab.
 """
@@ -36,6 +37,7 @@ __all__ = ["LABS", "CommMeter", "measure", "run", "table", "main"]
 
 SECONDS = 2.0                  # seconds of training watched per lab
 CONTROL_MOVES = 3              # control changes timed per lab
+IDLE_MOVES = 12                # ... per lab that nothing trains (they are its frames)
 STOP_TIMEOUT = 30.0            # seconds a lab may take to stop
 REDRAW_WAIT = 1.0              # seconds a moved control may take to redraw
 TARGET_FPS = 20.0              # issue 16: the Playground in the browser; the kernel must allow at least this
@@ -180,40 +182,48 @@ def _train(lab, case, seconds, log, meter):
     ended = time.perf_counter()
     if lab.error is not None:
         raise lab.error
-    frames = log.frames
-    draws = [f[1] for f in frames]
     work = log.work_per_frame()
-    return {"frames": len(frames), "seconds": round(stop_pressed - began, 2),
-            "frames_per_s_watched": round(len(frames) / max(stop_pressed - began, 1e-9), 1),
-            "draw_ms_median": _ms(statistics.median(draws)) if draws else None,
-            "draw_ms_p90": _ms(_percentile(draws, P90)),
-            "frame_bytes_median": int(statistics.median(f[2] for f in frames)) if frames else None,
-            "frame_messages_median": int(statistics.median(f[3] for f in frames)) if frames else None,
-            "bytes_per_frame": int((meter.bytes - sent_before) / max(len(frames), 1)),
-            "work_ms_median": _ms(statistics.median(work)) if work else None,
-            "fps_achievable": round(1 / statistics.median(work), 1) if work and statistics.median(work) > 0
-            else None,
+    median_work = statistics.median(work) if work else None
+    return {**_frame_stats(log.frames), "seconds": round(stop_pressed - began, 2),
+            "frames_per_s_watched": round(len(log.frames) / max(stop_pressed - began, 1e-9), 1),
+            "bytes_per_frame": int((meter.bytes - sent_before) / max(len(log.frames), 1)),
+            "work_ms_median": _ms(median_work),
+            "fps_achievable": round(1 / median_work, 1) if median_work else None,
             "stop_ms": _ms(ended - stop_pressed)}
 
 
-def _controls(lab, case, log, meter):
-    """Move the case's control CONTROL_MOVES times while idle: ms until the lab has redrawn, bytes per change."""
+def _frame_stats(frames):
+    """frames [(started, draw seconds, bytes, messages)] -> their count, draw ms median and p90, bytes and
+    messages per frame (medians)."""
+    if not frames:
+        return {"frames": 0}
+    draws = [f[1] for f in frames]
+    return {"frames": len(frames), "draw_ms_median": _ms(statistics.median(draws)),
+            "draw_ms_p90": _ms(_percentile(draws, P90)),
+            "frame_bytes_median": int(statistics.median(f[2] for f in frames)),
+            "frame_messages_median": int(statistics.median(f[3] for f in frames))}
+
+
+def _controls(lab, case, log, meter, moves=CONTROL_MOVES):
+    """Move the case's control ``moves`` times while idle: ms until the lab has redrawn, bytes per change, and
+    the redraws' frames [(started, draw seconds, bytes, messages)]."""
     widget = lab.controls[case.control]
-    times, sizes, draws = [], [], []
-    for _ in range(CONTROL_MOVES):
+    times, sizes, frames = [], [], []
+    for _ in range(moves):
         log.clear()
         before, started = meter.bytes, time.perf_counter()
         widget.value = _next_value(widget)
         while not log.frames and time.perf_counter() - started < REDRAW_WAIT:
             time.sleep(0.001)                      # a lab may redraw from a thread of its own
         if not log.frames:
-            return {"control": case.control, "control_ms": None, "control_note": f"no redraw in {REDRAW_WAIT} s"}
+            return {"control": case.control, "control_ms": None, "control_note": f"no redraw in {REDRAW_WAIT} s"}, []
         drawn, draw, *_ = log.frames[-1]
         times.append(drawn + draw - started)
         sizes.append(meter.bytes - before)
-        draws.append(draw)
+        frames += log.frames
     return {"control": case.control, "control_ms": _ms(statistics.median(times)),
-            "control_bytes": int(statistics.median(sizes)), "control_draw_ms": _ms(statistics.median(draws))}
+            "control_bytes": int(statistics.median(sizes)),
+            "control_draw_ms": _ms(statistics.median(f[1] for f in frames))}, frames
 
 
 def measure(name, seconds=SECONDS, case=None):
@@ -229,7 +239,12 @@ def measure(name, seconds=SECONDS, case=None):
         log = FrameLog(lab, meter)
         if case.start is not None:
             row.update(_train(lab, case, seconds, log, meter))
-        row.update(_controls(lab, case, log, meter))
+            row.update(_controls(lab, case, log, meter)[0])
+        else:                                       # nothing trains: its frames are the control's redraws
+            controls, frames = _controls(lab, case, log, meter, moves=IDLE_MOVES)
+            stats = _frame_stats(frames)
+            draw = stats.get("draw_ms_median")
+            row.update(controls, **stats, fps_achievable=round(1000 / draw, 1) if draw else None)
     row["load_after"] = _load()
     return row
 
