@@ -35,8 +35,9 @@ REDRAW_WAIT_S = 5.0
 @dataclass(frozen=True)
 class Spec:
     """A lab as the notebook builds it and the test drives it: its CSS name (``.dlkit-<name>``), class and
-    arguments, the button that starts it (None: nothing trains), the control moved (("slider" | "select",
-    label)), the frame-rate floor and the fewest picture changes while it runs."""
+    arguments, the button that starts it (None: nothing trains), the control moved afterwards (("slider" |
+    "select", label)), the frame-rate floor, the fewest picture changes while it runs, and a slider moved while
+    it trains with the mark that must then appear on the curves ((label, text) or None)."""
 
     name: str
     cls: str
@@ -45,15 +46,16 @@ class Spec:
     control: tuple
     fps_floor: float = 0.0
     min_changes: int = 3
+    mid_run: tuple | None = None
 
 
 SPECS = (
     Spec("playground", "Playground", 'dataset="spirals", hidden_layers=2, width=8', "Train", ("slider", "seed"),
-         fps_floor=5.0),
+         fps_floor=5.0, mid_run=("learning rate", "lr 0.01→")),
     Spec("activations", "ActivationExplorer", 'activation="tanh"', None, ("select", "activation")),
     Spec("gradient-flow", "GradientFlowLab", "depth=50", "Train", ("select", "activation")),
     Spec("overfitting", "OverfittingLab", 'dataset="moons", train_size=50, noise=0.3, width=128', "Train",
-         ("slider", "seed")),
+         ("slider", "seed"), mid_run=("learning rate", "lr 0.01→")),
     Spec("optimizer-race", "OptimizerRace", 'surface="quadratic", condition=30', "Race",
          ("slider", "condition number κ")),
     Spec("batch-size", "BatchSizeLab", 'dataset="spirals", n_samples=600, amount=5', "Run sweep",
@@ -216,9 +218,15 @@ def _train_and_stop(page, lab, spec, artifacts):
     train = _button(lab, spec.train)
     live_probe.install(lab)
     train.click()
-    time.sleep(WATCH_S)
+    if spec.mid_run:                                      # a setting moved while it trains: marked, no restart
+        time.sleep(WATCH_S / 2)
+        _move(page, lab, ("slider", spec.mid_run[0]))
+        time.sleep(WATCH_S / 2)
+    else:
+        time.sleep(WATCH_S)
     probe = live_probe.read(page)
-    finished = train.is_enabled()                         # a finite run (a race) may be over already
+    finished = train.is_enabled()
+    marked = spec.mid_run is None or lab.locator(".bqplot.figure text").filter(has_text=spec.mid_run[1]).count()                         # a finite run (a race) may be over already
     clicked = probe["events"]["click"]
     changes = live_probe.ticks_between(probe, clicked)
     end = changes[-1][0] if finished and changes else probe["now"]
@@ -241,6 +249,7 @@ def _train_and_stop(page, lab, spec, artifacts):
     assert measured["first_frame_ms"] is not None, f"{spec.train} changed nothing in the picture"
     assert len(changes) >= spec.min_changes, f"only {len(changes)} picture changes in {WATCH_S} s of training"
     assert not after, f"the picture still changed {len(after)} times after Stop"
+    assert marked, f"moving {spec.mid_run[0]!r} while training left no {spec.mid_run[1]!r} mark on the curves"
     return measured
 
 
