@@ -225,8 +225,8 @@ def _train_and_stop(page, lab, spec, artifacts):
     else:
         time.sleep(WATCH_S)
     probe = live_probe.read(page)
-    finished = train.is_enabled()
-    marked = spec.mid_run is None or lab.locator(".bqplot.figure text").filter(has_text=spec.mid_run[1]).count()                         # a finite run (a race) may be over already
+    finished = train.is_enabled()                         # a finite run (a race) may be over already
+    marked = spec.mid_run is None or lab.locator(".bqplot.figure text").filter(has_text=spec.mid_run[1]).count()
     clicked = probe["events"]["click"]
     changes = live_probe.ticks_between(probe, clicked)
     end = changes[-1][0] if finished and changes else probe["now"]
