@@ -7,20 +7,34 @@ trains — with a one-line diagnosis.
 Reproduces the classic results on the digits: sigmoid with naive init vanishes, tanh with Xavier and ReLU with He
 keep every layer's scale (He et al. 2015: depth 30 ReLU trains with He, stalls with Xavier), batch norm rescues
 bad inits (Ioffe & Szegedy 2015).
+
+Live frames come from inside the epoch: the statistics are recorded RECORDS_PER_EPOCH times an epoch, and each
+record can be a frame (at most one per FRAME_INTERVAL), so a 50-layer network is watched at display rate
+although one of its epochs, statistics included, takes longer than a frame. The learning rate and the clipping
+norm apply from the next epoch of a running run (marked on the curves); the network's controls, the optimizer,
+the batch size and the epochs apply to the next run.
 """
 from __future__ import annotations
 
 import html
 import math
+import time
 
 import ipywidgets as W
+import numpy as np
 
 import dlkit as dk
 
-from .. import diagnosis, plots
+from .. import diagnosis
+from ..backend import single_threaded_blas
+from ..callbacks import Callback
+from ..packing import WEIGHT, param_name
+from ..plots.palette import ALERT, GREEN
 from . import base, datasets
 from .controls import (ACTIVATIONS, INITS, checkbox, choice, column, initializer, int_slider, log_slider,
-                       options_slider, speed_toggle)
+                       options_slider, row, speed_toggle)
+from .gradient_flow_view import GradientFlowView
+from .live_runs import WATCH_RATE
 
 WIDTHS = (16, 32, 64, 128)
 BATCH_SIZES = (16, 32, 64, 128, 256)
@@ -28,15 +42,46 @@ CLIPS = (0.0, 0.5, 1.0, 5.0)
 N_TRAIN, N_PROBE = 1000, 256
 DIGIT_PIXELS, DIGIT_CLASSES = 64, 10
 RECORDS_PER_EPOCH = 8
+NETWORK_CONTROLS = ("depth", "width", "activation", "init", "weight_scale", "batch_norm", "seed")
+LIVE_CONTROLS = ("lr", "clip_norm")                  # a running fit takes these up at its next epoch (dk.Adjust)
+NEXT_RUN_CONTROLS = ("optimizer", "batch_size", "epochs")
+
+
+class _LiveStats(dk.LayerStats):
+    """LayerStats that hands each record, with the model, the probe batch and the step's gradient (P,), to
+    ``on_record`` as soon as it is taken (inside the epoch): the lab's chance to draw a frame."""
+
+    def __init__(self, on_record, **stats):
+        super().__init__(**stats)
+        self.on_record = on_record
+
+    def record(self, model, X_probe, grad, before, iteration, training=None):
+        rec = super().record(model, X_probe, grad, before, iteration, training)
+        self.on_record(rec, model, X_probe, grad)
+        return rec
+
+
+class _Watch(Callback):
+    """The lab's fit callback: hands the lab the run's History, reports each epoch, paces a watched run at
+    WATCH_RATE epochs a second, and stops when Stop is pressed."""
+
+    def __init__(self, lab, paced):
+        self.lab, self.paced, self.started = lab, paced, time.perf_counter()
+
+    def on_train_begin(self, model, hist):
+        self.lab.hist = hist
+
+    def on_epoch_end(self, epoch, model, hist):
+        self.lab.report(hist)
+        if self.paced:
+            self.lab.pause(self.started + hist.epochs / WATCH_RATE - time.perf_counter())
+        return self.lab.stopping
 
 
 class GradientFlowLab(base.Lab):
-    """Per-layer activation and gradient histograms, std per layer, saturation and dead units, the
-    update:data ratio and the gradient reaching each layer over training, and a diagnosis line; live while it
-    trains."""
+    """Per-layer activation and gradient histograms, std per layer, saturated or dead units, the update:data
+    ratio and the gradient reaching each layer over training, and a diagnosis line; live while it trains."""
 
-    figsize = (11.0, 6.2)
-    dpi = 85
     name = "gradient-flow"
 
     def __init__(self, depth=10, width=64, activation="tanh", init="auto", weight_scale=1.0, batch_norm=False,
@@ -58,24 +103,30 @@ class GradientFlowLab(base.Lab):
         c["speed"] = speed_toggle(speed)
         self.add_button("train", "Train", lambda: self.train(wait=False), "play", "success",
                         "train from the initial weights")
-        self.add_stop_button()
+        self.add_stop_button("stop after this epoch")
         self.add_button("reset", "Reset", self.reset, "undo", "", "back to the untrained network")
-        self.observe(self._on_network, "depth", "width", "activation", "init", "weight_scale", "batch_norm", "seed")
+        self.observe(self._on_network, *NETWORK_CONTROLS)
+        self.observe(self._on_live, *LIVE_CONTROLS)
+        self.observe(self._on_next_run, *NEXT_RUN_CONTROLS)
         self.diagnosis = W.HTML()
         self.diagnosis.add_class("dlkit-diagnosis")
+        self.view = GradientFlowView()
         b = self.buttons
         self.layout(
-            W.HBox([column("network", c["depth"], c["width"], c["activation"], c["init"], c["weight_scale"],
-                           c["batch_norm"]),
-                    column("training", c["optimizer"], c["lr"], c["batch_size"], c["epochs"], c["clip_norm"],
-                           c["seed"])]),
-            W.HBox([b["train"], b["stop"], b["reset"], c["speed"]]),
-            self.diagnosis)
+            row(column("network", c["depth"], c["width"], c["activation"], c["init"], c["weight_scale"],
+                       c["batch_norm"]),
+                column("training", c["optimizer"], c["lr"], c["batch_size"], c["epochs"], c["clip_norm"],
+                       c["seed"])),
+            row(b["train"], b["stop"], b["reset"], c["speed"]),
+            self.diagnosis, view=self.view.widget)
         # digits, standardised with the whole training set's statistics, then its first N_TRAIN examples
         d = datasets.split(*dk.data.digits(), seed=0, standardise=True)
         self.X, self.y, self.X_val, self.y_val = d["X"][:N_TRAIN], d["y"][:N_TRAIN], d["X_val"], d["y_val"]
         self.hist = dk.History()
         self.snap = None
+        self.adjust = dk.Adjust()
+        self._pending = None                 # a record taken inside the epoch, not yet in hist.layer_stats
+        self._next_frame = -math.inf
         self._set_busy(False)
         self.reset()
 
@@ -86,36 +137,67 @@ class GradientFlowLab(base.Lab):
         return dk.MLP(sizes, activation=c["activation"].value, init=initializer(c["init"].value),
                       weight_scale=c["weight_scale"].value, batch_norm=c["batch_norm"].value, seed=c["seed"].value)
 
+    # ---- controls ----------------------------------------------------------------------------------------
     def _on_network(self, change):
         if self.running:
             self.say("network changed: it applies to the next run (or press Reset)")
         else:
             self.reset()
 
+    def _on_live(self, change):
+        """lr or clip_norm moved: a running run takes it up at its next epoch."""
+        name = change["owner"].description
+        if self.running:
+            self.adjust.set(**{key: self.controls[key].value for key in LIVE_CONTROLS})
+            self.say(f"{name} → {change['new']:g}: applies from the next epoch")
+        else:
+            self.say(f"{name} → {change['new']:g}: applies when you press Train")
+
+    def _on_next_run(self, change):
+        when = "the next run" if self.running else "when you press Train"
+        self.say(f"{change['owner'].description} → {change['new']}: applies to {when}")
+
+    # ---- measuring -------------------------------------------------------------------------------------
     def reset(self):
         """Stop, then show the untrained network's statistics."""
         if self.running:
             self.stop()
             self.wait()
-        self.model = self.build()
-        self.hist = dk.History()
-        self.measure()
-        self.say("untrained network: move a control to compare inits, or press Train")
-        self.redraw()
+        with single_threaded_blas():                 # small products: a second BLAS thread only spins (base.py)
+            self.model = self.build()
+            self.hist = dk.History()
+            self._pending = None
+            self.measure()
+            self.say("untrained network: move a control to compare inits, or press Train")
+            self.redraw()
 
     def measure(self):
         """Snapshot the current model on the probe batch (for the histograms and the profile) and update the
         diagnosis line: from the latest record of the training run while there is one (the gradient that
         reached each layer in the last step, and its update), else from the snapshot."""
+        with np.errstate(all="ignore"):                     # a run that blew up: its inf/NaN are shown, not warned
+            self.snap = diagnosis.snapshot(self.model, self.X[:N_PROBE], self.y[:N_PROBE])
+        records = self.records()
+        return self._diagnose(records[-1] if records else self.snap["record"])
+
+    def _diagnose(self, record):
         c = self.controls
-        self.snap = diagnosis.snapshot(self.model, self.X[:N_PROBE], self.y[:N_PROBE])
-        record = self.hist.layer_stats[-1] if self.hist.layer_stats else self.snap["record"]
         line = diagnosis.diagnose(record, c["activation"].value, c["batch_norm"].value, c["init"].value)
-        healthy = line.startswith("healthy")
-        color = plots.GREEN if healthy else plots.ALERT
-        self.diagnosis.value = (f"<b style='color:{color}'>diagnosis:</b> <span>{html.escape(line)}</span>")
+        color = GREEN if line.startswith("healthy") else ALERT
+        value = f"<b style='color:{color}'>diagnosis:</b> <span>{html.escape(line)}</span>"
+        if self.diagnosis.value != value:
+            self.diagnosis.value = value
         return line
 
+    def records(self):
+        """The run's LayerStats records so far (one taken inside the running epoch included)."""
+        records = self.hist.layer_stats
+        pending = self._pending
+        if pending is not None and not (records and records[-1] is pending):
+            return [*records, pending]
+        return records
+
+    # ---- training ----------------------------------------------------------------------------------------
     def train(self, wait=True):
         """Train from the initial weights for ``epochs`` epochs, recording statistics ~8 times per epoch."""
         return self.launch(self._train, wait)
@@ -123,43 +205,58 @@ class GradientFlowLab(base.Lab):
     def _train(self):
         c = self.controls
         self.model = self.build()
-        self.hist = dk.History()
+        self.hist, self._pending, self._next_frame = dk.History(), None, -math.inf
+        self.adjust = dk.Adjust()
         epochs, batch = c["epochs"].value, c["batch_size"].value
         every = max(1, dk.data.num_batches(len(self.X), batch) // RECORDS_PER_EPOCH)
+        # batch norm: activations as training sees them (batch statistics), as the snapshot measures them
+        stats = _LiveStats(self._on_record, every=every, training=c["batch_norm"].value)
+        watch = _Watch(self, paced=self.watching and c["speed"].value == "watch")
+        with np.errstate(all="ignore"):           # a run that blows up is shown and reported, not warned about
+            self.hist = dk.fit(self.model, self.X, self.y, loss="cross_entropy", optimizer=c["optimizer"].value,
+                               lr=c["lr"].value, epochs=epochs, batch_size=batch, val=(self.X_val, self.y_val),
+                               seed=c["seed"].value, clip_norm=c["clip_norm"].value, stats=stats,
+                               callbacks=[watch, self.adjust], verbose=False)
+        self._pending = None
+        self.measure()
+        self.report(self.hist)
+        self.redraw()
 
-        def frame(epoch, model, hist):
-            self.hist = hist
-            self.measure()
-            last = hist.train_loss[-1] if hist.train_loss else math.nan
-            self.say(f"epoch {hist.epochs}/{epochs} · iteration {hist.iterations[-1] if hist.iterations else 0} · "
-                     f"train loss {last:.4g}" + (f" · DIVERGED at iteration {hist.diverged_at[1]}: lower the "
-                                                 "learning rate or clip" if hist.diverged else ""),
-                     error=hist.diverged)
-            self.redraw()
+    def _on_record(self, record, model, X_probe, grad):
+        """A record was just taken inside the epoch: draw it as a frame, unless the last one was too recent.
+        Frames keep at most half of the time (the next waits as long as this one took, FRAME_INTERVAL at
+        least), so a deep network still trains while it is watched."""
+        self._pending = record
+        began = time.perf_counter()
+        if began < self._next_frame:
+            return
+        outputs = model.layer_outputs(X_probe, training=self.controls["batch_norm"].value)
+        views = model.views(grad.copy())                     # the step's gradient: the buffer is reused
+        self.snap = {"h": [o["h"] for o in outputs],
+                     "dW": [views[param_name(WEIGHT, k)] for k in range(1, model.n_layers + 1)], "record": record}
+        self._diagnose(record)
+        self.redraw()
+        took = time.perf_counter() - began
+        self._next_frame = time.perf_counter() + max(base.FRAME_INTERVAL - took, took)
 
-        self.hist = dk.fit(self.model, self.X, self.y, loss="cross_entropy", optimizer=c["optimizer"].value,
-                           lr=c["lr"].value, epochs=epochs, batch_size=batch, val=(self.X_val, self.y_val),
-                           seed=c["seed"].value, clip_norm=c["clip_norm"].value,
-                           # batch norm: activations as training sees them (batch statistics), as the snapshot
-                           stats=dk.LayerStats(every=every, training=c["batch_norm"].value),
-                           callbacks=self.callbacks(frame, epochs, c["speed"].value), verbose=False)
+    def report(self, hist):
+        """The status line: epoch, iteration, train loss, and where the run blew up if it did."""
+        epochs = self.controls["epochs"].value
+        last = hist.train_loss[-1] if hist.train_loss else math.nan
+        text = (f"epoch {hist.epochs}/{epochs} · iteration {hist.iterations[-1] if hist.iterations else 0} · "
+                f"train loss {last:.4g}")
+        if hist.diverged:
+            text += (f" · DIVERGED in epoch {hist.diverged_at[0] + 1}, iteration {hist.diverged_at[1]} "
+                     f"({hist.divergence}): lower the learning rate or clip the gradient norm")
+        elif hist.stopped_early:
+            text += " · stopped"
+        self.say(text, error=hist.diverged)
 
-    def draw(self, fig):
-        snap, rec = self.snap, self.snap["record"]
-        act = self.controls["activation"].value
-        (a_h, a_g, a_std), (a_pct, a_upd, a_sig) = self.subplots(fig, 2, 3)
-        plots.layer_histograms(a_h, snap["h"][:-1], f"activation {act}(z)")
-        plots.title(a_h, "activations per layer")
-        plots.layer_histograms(a_g, snap["dW"], "weight gradient dW", symmetric=True)
-        plots.title(a_g, "weight gradients per layer")
-        plots.layer_profile(a_std, rec)
-        plots.title(a_std, "std per layer")
-        plots.layer_percentages(a_pct, rec)
-        plots.title(a_pct, f"saturated and dead {act} units")
-        plots.layer_series(a_upd, self.hist.layer_stats, "update_ratio", "update std / weight std (log)",
-                           guide=1e-3, guide_label="≈1e-3: healthy")
-        plots.title(a_upd, "update:data ratio per layer")
-        # the backward signal alone: it shows vanishing while dW (signal x activation) can look even
-        bias = "dβ" if self.controls["batch_norm"].value else "db"
-        plots.layer_series(a_sig, self.hist.layer_stats, "signal_std", f"std of dL/{bias} (log scale)")
-        plots.title(a_sig, "gradient reaching each layer")
+    # ---- drawing -------------------------------------------------------------------------------------------
+    def draw(self):
+        h = self.hist
+        per_epoch = h.iterations_per_epoch or 1
+        changes = [(c["epoch"] * per_epoch, f"{c['name']} {c['old']:g}→{c['new']:g}") for c in h.changes]
+        blowup = h.diverged_at[1] if h.diverged else None
+        self.view.show(self.snap, self.records(), self.controls["activation"].value,
+                       self.controls["batch_norm"].value, changes, blowup)

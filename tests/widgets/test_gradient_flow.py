@@ -1,30 +1,114 @@
-"""GradientFlowLab headless: the diagnosis line, training, and the records it reads."""
-from dlkit import widgets
+"""GradientFlowLab headless: the charts hold the statistics the engine recorded, frames come from inside the
+epoch, Stop and a mid-run learning rate act at the next epoch, and the issue-16 bugs (a healthy line beside dead
+units, crowded layer ticks) are gone."""
+import numpy as np
 
-from .labs import click, fresh_picture
+from dlkit import widgets
+from dlkit.live.bars import shares
+from dlkit.plots.layer_stats import shown_layers
+
+from .labs import click, line, wait_until
+
+
+def _bars(lab):
+    return np.atleast_2d(np.asarray(lab.view.units.bars.y, np.float64))
 
 
 def test_gradient_flow_lab_diagnoses_and_trains():
     lab = widgets.GradientFlowLab(depth=12, width=32, activation="sigmoid", epochs=2, lr=0.1, speed="fast")
     assert "vanishing" in lab.diagnosis.value
-    lab.controls["activation"].value = "relu"
-    assert "vanishing" not in lab.diagnosis.value
-    before = lab.image.value
-    click(lab, "train")
+    assert lab.view.units.title.startswith("saturated sigmoid")
+    frames = lab.frames
+    lab.controls["activation"].value = "relu"                    # redraws at once
+    assert lab.frames == frames + 1 and "vanishing" not in lab.diagnosis.value
+    assert lab.view.units.title.startswith("dead relu")
+    assert click(lab, "train") >= 2
     assert lab.hist.epochs == 2 and len(lab.hist.layer_stats) >= 8
     assert len(lab.hist.layer_stats[-1]["update_ratio"]) == 13
-    fresh_picture(lab, before)
-    lab.controls["depth"].value = 3                      # back to the untrained network
+    lab.controls["depth"].value = 3                              # back to the untrained network
     assert lab.hist.epochs == 0 and len(lab.snap["h"]) == 4
+    assert "press Train" in lab.view.updates.title
 
 
-def test_gradient_flow_lab_reads_the_training_records():
+def test_the_charts_hold_the_recorded_statistics():
     lab = widgets.GradientFlowLab(depth=6, width=16, activation="relu", init="he_normal", epochs=1, speed="fast")
     lab.train(wait=True)
-    record = lab.hist.layer_stats[-1]
-    assert len(record["signal_std"]) == 7 and "vanishing" not in lab.diagnosis.value
-    panel = lab.figure.axes[5]
-    assert panel.get_title() == "gradient reaching each layer" and len(panel.get_lines()) == 7
-    record["signal_std"] = [1e-9, *record["signal_std"][1:]]     # as if layer 1 got no gradient in the last step
+    records, view = lab.hist.layer_stats, lab.view
+    last = records[-1]
+    its = [r["iteration"] for r in records]
+    for k in shown_layers(7):
+        name = "output layer" if k == 6 else f"layer {k + 1}"
+        x, y = view.signal.row(name)
+        assert list(x) == its and np.allclose(y, [r["signal_std"][k] for r in records])
+        assert np.allclose(view.updates.row(name)[1], [r["update_ratio"][k] for r in records])
+    assert np.allclose(line(view.updates, "≈1e-3: healthy")[1], 1e-3)
+    assert np.allclose(view.profile.row("activations h")[1], last["act_std"])
+    assert np.allclose(view.profile.row("weight gradient dW")[1], last["grad_std"])
+    np.testing.assert_allclose(_bars(lab)[0], last["dead"][:6])
+    # the histograms: the snapshot of the trained network, binned
+    edges = np.asarray(view.activations.lines.x)
+    heights = np.asarray(view.activations.lines.y)[:, :-1]
+    np.testing.assert_allclose(heights[0], shares(lab.snap["h"][0], edges))
+    assert "vanishing" not in lab.diagnosis.value
+    last["signal_std"] = [1e-9, *last["signal_std"][1:]]        # as if layer 1 got no gradient in the last step
     lab.measure()
     assert "layer 1 gets" in lab.diagnosis.value and "vanishing" in lab.diagnosis.value
+
+
+def test_frames_come_from_inside_the_epoch():
+    lab = widgets.GradientFlowLab(depth=50, width=16, activation="relu", epochs=1, speed="fast")
+    seen = []
+    draw = lab.draw
+    lab.draw = lambda: (seen.append((lab.hist.epochs, len(lab.records()))), draw())
+    lab.train(wait=True)
+    inside = [n for epochs, n in seen if epochs == 0 and n > 0]
+    assert inside and inside[0] == 1                       # the first record of epoch 1 was a frame at once
+    assert seen[-1] == (1, len(lab.hist.layer_stats))       # and the last frame shows the whole run
+    assert len(lab.snap["dW"]) == 51
+
+
+def test_stop_and_a_new_learning_rate_act_at_the_next_epoch():
+    lab = widgets.GradientFlowLab(depth=4, width=16, activation="tanh", epochs=50, lr=0.05, speed="watch")
+    lab.buttons["train"].click()                            # paced: about 25 epochs a second
+    wait_until(lambda: lab.hist.epochs >= 1)
+    lab.controls["lr"].value = 0.1
+    assert "applies from the next epoch" in lab.status_text
+    wait_until(lambda: lab.hist.changes)
+    lab.buttons["stop"].click()
+    at_stop = lab.hist.epochs
+    assert lab.wait(10) and lab.error is None
+    assert lab.hist.epochs <= at_stop + 1 < 50 and lab.hist.stopped_early
+    change = lab.hist.changes[0]
+    assert change["name"] == "lr" and change["new"] == 0.1
+    marked = change["epoch"] * lab.hist.iterations_per_epoch
+    assert marked in list(np.atleast_1d(lab.view.updates.rule_labels.x))
+    assert "lr 0.05→0.1" in list(np.atleast_1d(lab.view.signal.rule_labels.text))
+
+
+def test_a_diverging_run_is_marked_where_it_blew_up():
+    lab = widgets.GradientFlowLab(depth=10, activation="relu", weight_scale=2.0, lr=1.0, epochs=3, speed="fast")
+    lab.train(wait=True)
+    assert lab.hist.diverged and "DIVERGED" in lab.status_text
+    assert lab.view.signal.blowups.visible
+    assert list(np.atleast_1d(lab.view.signal.blowups.x)) == [lab.hist.diverged_at[1]]
+
+
+def test_the_diagnosis_names_the_dead_units_the_bars_show():
+    # issue 16: "healthy: ... no layer saturated or dead" beside bars of 5-18 % dead units (relu, auto init)
+    lab = widgets.GradientFlowLab(depth=10, activation="relu", init="auto")
+    dead = _bars(lab)[0]
+    assert dead.max() >= 5
+    text = lab.diagnosis.value
+    assert "no layer saturated or dead" not in text
+    assert f"dead units in {(dead >= 1).sum()} of 10 layers, at most {dead.max():.0f}%" in text
+
+
+def test_layer_ticks_are_round_and_sparse_at_every_depth():
+    lab = widgets.GradientFlowLab(depth=30, width=16, activation="tanh")
+    assert list(lab.view.units.x_axis.tick_values) == ["1", "5", "10", "15", "20", "25", "30"]
+    assert list(lab.view.profile.x_axis.tick_values) == [1, 5, 10, 15, 20, 25, 30]
+    lab.controls["depth"].value = 50
+    assert list(lab.view.units.x_axis.tick_values) == ["1", "10", "20", "30", "40", "50"]
+    lab.controls["depth"].value = 10
+    assert list(lab.view.units.x_axis.tick_values) == ["2", "4", "6", "8", "10"]
+    assert (lab.view.profile.x.min, lab.view.profile.x.max) == (0.5, 11.5)
