@@ -38,7 +38,7 @@ from . import layers as _layers
 from . import losses as _losses
 from . import optimizers as _optimizers
 # the "Check my work" button, and nbgrader's grading-mode variable (named once, there)
-from .my_work import GRADING_ENV, CheckMyWork, check_my_work
+from .my_work import GRADING_ENV, CheckMyWork, check_my_work, watch_cells
 # a wrong shape in the inputs' dimensions; what a failure shows in IPython; the student's line that made a value
 from .my_work.dimensions import dims as _dims_of, last_call as _last_call, origin as _origin
 from .my_work.dimensions import shape_advice as _shape_advice
@@ -440,4 +440,5 @@ class _ReadOnlyModule(types.ModuleType):
         raise AttributeError(f"dlkit.checks is read-only (tried to delete {name!r})")
 
 
+watch_cells()                   # in a kernel: its cells' times and sources, for Check my work's estimate and note
 sys.modules[__name__].__class__ = _ReadOnlyModule

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import collections
 import csv
+import dataclasses
 import html
 import io
 import re
@@ -28,7 +29,8 @@ CSV_HEADER = ["assignment", "student", "score", "max_score", "needs_manual_gradi
               "notes"]
 UNDER_REVIEW = "under review"                   # the report's word for a score withheld for review
 COMMON_FAILURES = 3             # the most common messages listed per test
-MESSAGE_CHARS = 160             # a failure message, as the report groups them
+MESSAGE_CHARS = 2000            # a failure message is shown whole, up to this (a runaway print is cut)
+CHECK_NAME = re.compile(r"^(dlkit\.checks\.)?CheckFailure: ")   # a check's message needs no class name
 PLOT_DPI = 90
 FIGURE_SIZE = (10, 3)           # inches: the histogram beside the pass rates
 SCORE_COLOR, PASS_COLOR = "#4c72b0", "#55a868"
@@ -82,8 +84,8 @@ def summary(results):
              for g in questions}
     failures = {}
     for g in questions:
-        msgs = collections.Counter(re.sub(r"\s+", " ", r.messages[g]).strip()[:MESSAGE_CHARS] for r in graded
-                                   if g in r.messages)
+        msgs = collections.Counter(CHECK_NAME.sub("", re.sub(r"\s+", " ", r.messages[g]).strip())[:MESSAGE_CHARS]
+                                   for r in graded if g in r.messages)
         failures[g] = (sum(msgs.values()), msgs.most_common(COMMON_FAILURES))
     return {"students": len(results), "graded": len(graded),
             "manual": sorted((r.student, "; ".join(r.reasons)) for r in results if r.needs_manual),
@@ -117,9 +119,32 @@ def _charts(s):
     return img
 
 
-def _section(assignment, results):
-    """One assignment's part of the report: counts, charts, pass rates, failing tests, manual flags."""
-    s = summary(results)
+def _whole_messages(workdir, assignment, results):
+    """results with each failure message read whole from the autograded notebook (the results keep a prefix):
+    the message a failing cell's error output holds, when the kept one begins it."""
+    import nbformat
+
+    from .cells import cells_by_id
+
+    out = []
+    for r in results:
+        whole = dict(r.messages)
+        for path in sorted(Workdir(workdir).autograded(r.student, assignment).glob("*.ipynb")) if whole else []:
+            cells = cells_by_id(nbformat.read(str(path), as_version=4))
+            for g, kept in r.messages.items():
+                errors = [o for o in cells[g].get("outputs", []) if o.get("output_type") == "error"] \
+                    if g in cells else []
+                message = f"{errors[0].get('ename', 'Error')}: {errors[0].get('evalue', '')}" if errors else ""
+                if message.startswith(kept) and len(message) > len(kept):
+                    whole[g] = message
+        out.append(dataclasses.replace(r, messages=whole))
+    return out
+
+
+def _section(assignment, results, workdir=None):
+    """One assignment's part of the report: counts, charts, pass rates, failing tests (their messages whole, read
+    from workdir's autograded notebooks when given), manual flags."""
+    s = summary(_whole_messages(workdir, assignment, results) if workdir else results)
     e = html.escape
     return [f"<h2>{e(assignment)}</h2><p>{s['students']} students, {len(s['scores'])} scored automatically, "
             f"{len(s['manual'])} need manual grading.</p>",
@@ -156,7 +181,7 @@ def report(workdir=DEFAULT_WORKDIR, assignments=None, out=None):
     parts = list(PAGE_HEAD)
     grades = final_grades(workdir, assignments)
     for a, results in sorted(load_results(workdir, assignments).items()):
-        parts += _section(a, results)
+        parts += _section(a, results, workdir)
         parts.append(_students_table([g for g in grades if g.assignment == a]))
     out.write_text("\n".join(parts))
     return out

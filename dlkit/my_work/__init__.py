@@ -6,7 +6,13 @@
 
 A click runs the notebook *as last saved* top to bottom in a fresh kernel of this Python (nbclient), in its own
 folder, with ``NBGRADER_EXECUTION=validate`` and the course's cell timeouts, as nbgrader's Validator would run it,
-then lists each graded part with ✓ or ✗ and the first line of what its failing check said. The file is only read.
+then lists each graded part with ✓ or ✗ and what its failing check said (the message, whole). The file is only
+read. The button says edits may be missing only when this kernel ran code after the last save that the saved
+file does not hold, and its first time estimate is this kernel's own measured cell times (then the last check's).
+Each click's kernel is shut down when its run ends.
+
+The package also holds what a failing check shows the student in IPython (:mod:`.failures`) and the words for a
+wrong shape (:mod:`.dimensions`), which :mod:`dlkit.checks` uses.
 
 This is the student's side: it never loads the grader (``dlkit.course``). The rules for reading nbgrader's cell
 metadata (which cell is an autograded test, its points) are written here once; the grader imports them.
@@ -24,12 +30,13 @@ from pathlib import Path
 
 GRADING_ENV = "NBGRADER_EXECUTION"  # nbgrader sets it to "autograde" or "validate" while it runs a notebook
 CHECKING_ENV = "DLKIT_CHECKING"     # set in the fresh kernel of a check: its own check cell must not start another
-TYPICAL_CHECK_SECONDS = 20          # what the button promises before it has timed a run
+TYPICAL_CHECK_SECONDS = 20          # what the button promises when nothing here has been timed
+KERNEL_START_SECONDS = 3            # a fresh kernel's start, added to the measured cell times of an estimate
 # the folder dlkit sits in (the course checkout): its nbgrader_config.py gives the cell timeouts of a check
 COURSE_CONFIG_DIR = Path(__file__).resolve().parents[2]
 CONFIG_FILE = "nbgrader_config.py"
 DEFAULT_CELL_TIMEOUT = 60           # seconds per cell when no course config is found
-MESSAGE_CHARS = 400                 # the longest failure line a report shows
+MESSAGE_CHARS = 2000                # a failure message is shown whole, up to this (a runaway print is cut)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 TIMEOUT_ERROR = {"ename": "CellTimeoutError",
                  "evalue": "the cell ran past its time limit and was interrupted: look for a loop that never ends"}
@@ -75,6 +82,7 @@ class WorkCheck:
     seconds: float = 0.0                          # how long the run took
     by_hand: float = 0.0                          # points of written answers, graded by a person
     checked_at: float = None                      # when the check read the file (time.time() scale)
+    unsaved: bool = False                         # this kernel ran code since the save that the file does not hold
 
     @property
     def passed(self):
@@ -88,8 +96,9 @@ class WorkCheck:
         """The report; the file's age is given as of when the check read it (default), not when it finished."""
         now = now if now is not None else self.checked_at if self.checked_at is not None else time.time()
         when = datetime.datetime.fromtimestamp(self.saved).strftime("%H:%M:%S")
-        lines = [f"Checked {Path(self.path).name} as last saved {_ago(now - self.saved)} ({when}); edits you have "
-                 "not saved are not included: save with Ctrl+S (⌘S on a Mac) and check again.", ""]
+        lines = [f"Checked {Path(self.path).name} as last saved {_ago(now - self.saved)} ({when})"
+                 + ("; you ran cells since then that the saved file does not hold: edits you have not saved are not "
+                    "included, save with Ctrl+S (⌘S on a Mac) and check again." if self.unsaved else "."), ""]
         for p in self.parts:
             mark = "✓ pass" if p.passed else "✗ fail"
             lines.append(f"{mark}  {p.grade_id} ({p.points:g} point{'s' if p.points != 1 else ''})"
@@ -225,13 +234,28 @@ def _run_in_fresh_kernel(nb, folder, code, config_dir, progress):
                             resources={"metadata": {"path": str(Path(folder).resolve())}})
     try:
         # the kernel's own logging would land in the student's notebook (ipykernel captures this process's fds)
-        client.execute(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # cleanup_kc: nbclient leaves a kernel manager it was handed running; this run's kernel must end with it
+        client.execute(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cleanup_kc=True)
     except DeadKernelError:
         problems.append(f"the kernel died while code cell {running[0]} of {len(code)} ran, so the cells after it "
                         "did not run: look for something that uses all the memory or ends Python")
     except Exception as exc:                      # the kernel would not start, a cell could not be interrupted
         problems.append(f"your notebook could not be run to the end: {_first_line(type(exc).__name__, exc)}")
+    finally:
+        _shut_down(km)
     return replies, problems
+
+
+def _shut_down(km):
+    """Whatever is left of a check's kernel (a failed start, an interrupt nbclient could not finish) is ended."""
+    from jupyter_core.utils import run_sync
+
+    try:
+        if km.has_kernel:
+            run_sync(km.shutdown_kernel)(now=True)
+        run_sync(km.cleanup_resources)()
+    except Exception:                              # already gone: nothing is left to end
+        pass
 
 
 def _score(nb, code, replies, edited, report):
@@ -276,6 +300,54 @@ def check_notebook(path, config_dir=COURSE_CONFIG_DIR, progress=None):
     return report
 
 
+# ---------------------------------------------------------------- this kernel's own cells
+
+class CellLog:
+    """The cells this kernel ran (IPython's pre/post_run_cell events, from ``watch_cells``): when, their source,
+    and the seconds each took last."""
+
+    def __init__(self):
+        self.started, self.seconds, self.ran = None, {}, []       # ran: [(time.time(), source)]
+
+    def pre(self, info=None):
+        self.started = time.monotonic()
+        self.ran.append((time.time(), getattr(info, "raw_cell", "") or ""))
+
+    def post(self, result=None):
+        info = getattr(result, "info", None)
+        if self.started is not None:
+            self.seconds[getattr(info, "cell_id", None) or getattr(info, "raw_cell", "")] = \
+                time.monotonic() - self.started
+
+    def estimate(self):
+        """Seconds a fresh run should take: a kernel's start plus each cell's last measured time; None untimed."""
+        return KERNEL_START_SECONDS + sum(self.seconds.values()) if self.seconds else None
+
+    def unsaved(self, path, saved):
+        """Whether a cell ran after ``saved`` (the file's mtime) whose source the saved notebook does not hold."""
+        import nbformat
+
+        since = [source.strip() for at, source in self.ran if at > saved and source.strip()]
+        if not since:
+            return False
+        held = {c.source.strip() for c in nbformat.read(str(path), as_version=4).cells if c.cell_type == "code"}
+        return any(source not in held for source in since)
+
+
+CELLS = CellLog()
+
+
+def watch_cells():
+    """Log this kernel's cells into ``CELLS`` (once; nothing outside IPython). dlkit.checks calls it on import."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None or getattr(shell, "_dlkit_cells", False):
+        return
+    shell.events.register("pre_run_cell", CELLS.pre)
+    shell.events.register("post_run_cell", CELLS.post)
+    shell._dlkit_cells = True
+
+
 # ---------------------------------------------------------------- the button
 
 class CheckMyWork:
@@ -286,7 +358,7 @@ class CheckMyWork:
         import ipywidgets as widgets
 
         self.path, self.report, self.thread = path, None, None
-        self.estimate = TYPICAL_CHECK_SECONDS
+        self.estimate = round(CELLS.estimate() or TYPICAL_CHECK_SECONDS)
         self.button = widgets.Button(description="Check my work", icon="check", button_style="primary",
                                      tooltip="run the tests of the saved notebook in a fresh kernel")
         self.output = widgets.HTML()
@@ -328,6 +400,7 @@ class CheckMyWork:
             path = find_notebook(self.path)
             progress(0, 0)
             self.report = check_notebook(path, progress=progress)
+            self.report.unsaved = CELLS.unsaved(path, self.report.saved)
             self.estimate = max(1, round(self.report.seconds))
             self._show(self.report.text())
         except Exception as err:                   # shown in the notebook: the student can act on it

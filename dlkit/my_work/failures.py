@@ -60,8 +60,9 @@ def _their_traceback(shell, err):
 
 def failure_lines(failure):
     """What IPython shows for a failed check (``CheckFailure._render_traceback_``): its message whole, then the
-    student's line that made the checked value (``failure.made_by``), else the test line that ran the check; when
-    the student's function crashed (the failure's cause), the student's traceback of it. No dlkit frame."""
+    student's line that made the checked value (``failure.made_by``), else the test line that ran the check (the
+    outermost line of a notebook cell, else the line that called dlkit); when the student's function crashed (the
+    failure's cause), the student's traceback of it. No dlkit frame."""
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None
     lines, cause = [str(failure)], failure.__cause__
@@ -69,12 +70,15 @@ def failure_lines(failure):
         return lines + [""] + _their_traceback(shell, cause)
     if getattr(failure, "made_by", None):
         return lines + [_code_line(shell, *failure.made_by, " (the line that made it)")]
-    own = os.path.dirname(os.path.abspath(ipython.__file__)) if ipython is not None else ""
-    for frame, _, lineno in _frames(failure.__traceback__):        # the outermost line of the test itself
-        name = frame.f_code.co_filename
-        if not _inside(_DLKIT, name) and not _inside(own, name):
-            return lines + [line for line in [_code_line(shell, name, lineno)] if line]
-    return lines
+    frames = [(f.f_code.co_filename, lineno) for f, _, lineno in _frames(failure.__traceback__)]
+    cells = [f for f in frames if _is_cell(shell, f[0])]
+    callers = [f for f in frames if not _inside(_DLKIT, f[0])]
+    where = cells[0] if cells else callers[-1] if callers else None
+    return lines + [line for line in [_code_line(shell, *where) if where else ""] if line]
+
+
+def _is_cell(shell, filename):
+    return getattr(getattr(shell, "compile", None), "format_code_name", lambda name: None)(filename) is not None
 
 
 def _own_nodes(func):
