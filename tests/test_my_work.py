@@ -141,3 +141,91 @@ def test_check_my_work_is_a_note_while_graded_and_says_when_it_finds_no_notebook
     shown = checks.check_my_work()
     assert "cannot tell which notebook" in shown.output.value
     assert "Could not check your work" in _click_and_wait(shown, runs_a_kernel=False)
+
+
+# ---------------------------------------------------------------- the note on unsaved edits, the estimate, no leak
+
+def _saved(path, sources, age=100.0):
+    """A notebook of code cells written to path, its modification time age seconds ago; returns that mtime."""
+    import os
+    import time
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    nbformat.write(nb, str(path))
+    os.utime(path, (time.time() - age, time.time() - age))
+    return path.stat().st_mtime
+
+
+def test_unsaved_edits_are_said_only_when_the_kernel_ran_code_the_saved_file_lacks(tmp_path):
+    import time
+
+    from dlkit.my_work import CellLog, WorkCheck
+
+    path = tmp_path / "nb.ipynb"
+    saved = _saved(path, ["x = 1", "checks.check_my_work()"])
+    log = CellLog()
+    log.ran = [(saved - 50, "y = 2")]                            # before the save: whatever it was, it is saved
+    assert not log.unsaved(path, saved)
+    log.ran.append((time.time(), "x = 1"))                       # re-run since, unchanged: the file holds it
+    assert not log.unsaved(path, saved)
+    log.ran.append((time.time(), "x = 10"))                      # edited and run, not saved
+    assert log.unsaved(path, saved)
+    text = WorkCheck(str(path), saved, checked_at=time.time(), unsaved=True).text()
+    assert "edits you have not saved are not included" in text and "Ctrl+S" in text
+    text = WorkCheck(str(path), saved, checked_at=time.time()).text()
+    assert "not saved" not in text and text.startswith("Checked nb.ipynb as last saved")
+
+
+def test_the_first_estimate_is_the_measured_cell_times(tmp_path, monkeypatch):
+    from dlkit import my_work
+
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.delenv("DLKIT_CHECKING", raising=False)
+    log = my_work.CellLog()
+    monkeypatch.setattr(my_work, "CELLS", log)
+    _saved(tmp_path / "nb.ipynb", ["x = 1"])
+    assert f"about {my_work.TYPICAL_CHECK_SECONDS} s" in my_work.CheckMyWork(str(tmp_path / "nb.ipynb")).output.value
+    log.seconds = {"a": 1.2, "b": 0.6}                           # two cells timed in this kernel
+    assert log.estimate() == my_work.KERNEL_START_SECONDS + 1.8
+    shown = my_work.CheckMyWork(str(tmp_path / "nb.ipynb")).output.value
+    assert f"about {round(my_work.KERNEL_START_SECONDS + 1.8)} s" in shown
+
+
+def test_in_a_kernel_the_cells_are_logged_for_the_note_and_the_estimate(tmp_path):
+    from tests.test_feedback_first import Kernel
+
+    path = tmp_path / "nb.ipynb"
+    _saved(path, ["from dlkit import checks", "x = 1"])
+    probe = ("import os\nfrom dlkit.my_work import CELLS\n"
+             f"print(CELLS.unsaved({str(path)!r}, os.path.getmtime({str(path)!r})), CELLS.estimate() is not None)")
+    with Kernel(nbformat.v4.new_notebook(), tmp_path, mode="") as kernel:
+        kernel.run("from dlkit import checks")
+        kernel.run("x = 1")
+        assert kernel.run(probe)[0]["text"].split() == ["True", "True"]      # the probe is not in the file
+        _saved(path, ["from dlkit import checks", "x = 1", probe], age=0)    # saved now, probe included
+        assert kernel.run(probe)[0]["text"].split() == ["False", "True"]
+
+
+def _kernel_processes_and_files():
+    import psutil
+    from jupyter_core.paths import jupyter_runtime_dir
+    from pathlib import Path
+
+    children = [p for p in psutil.Process().children(recursive=True) if p.is_running()
+                and p.status() != psutil.STATUS_ZOMBIE]
+    return len(children), len(list(Path(jupyter_runtime_dir()).glob("kernel-*.json")))
+
+
+def test_check_my_work_leaves_no_kernel_or_process_per_click(tmp_path, monkeypatch):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.delenv("DLKIT_CHECKING", raising=False)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [graded_cell("assert 1 + 1 == 2", "test_sum")]
+    nbformat.write(nb, str(tmp_path / "tiny.ipynb"))
+    shown = checks.check_my_work(str(tmp_path / "tiny.ipynb"))
+    before = _kernel_processes_and_files()
+    for _ in range(3):
+        text = _click_and_wait(shown)
+        assert "✓ pass  test_sum" in text
+        assert _kernel_processes_and_files() == before
