@@ -84,8 +84,8 @@ class Field(Panel):
         self.raster.show(pixels, extent)
         self.set_bounds(extent)
 
-    def show_key(self, low, high, title=""):
-        """A colour key beside the legend: ``title`` low [the colour map's gradient] high."""
+    def show_key(self, low, high, title="", note=""):
+        """A colour key beside the legend: ``title`` low [the colour map's gradient] high, then ``note``."""
         table = colormap(self.cmap)
         picks = table[np.linspace(0, len(table) - 1, KEY_STOPS).round().astype(np.int64)]
         picks = self._paler(picks)
@@ -93,7 +93,8 @@ class Field(Panel):
         text = (f"<span style='font-size:{FONT};margin-left:10px'>{html.escape(title)} {html.escape(low)}</span>"
                 f"<span style='display:inline-block;width:{KEY_WIDTH};height:9px;margin:0 4px;vertical-align:middle;"
                 f"background:linear-gradient(to right, {stops})'></span>"
-                f"<span style='font-size:{FONT}'>{html.escape(high)}</span>")
+                f"<span style='font-size:{FONT}'>{html.escape(high)}</span>"
+                + (f"<span style='font-size:{FONT};margin-left:10px'>{html.escape(note)}</span>" if note else ""))
         if self.key_html.value != text:
             self.key_html.value = text
 
