@@ -2,7 +2,8 @@
 step lines (one per layer or series).
 
 An ordinal axis would label every category: 30 layers give 30 labels in 180 px, drawn over each other. Bars are
-ticked at round steps of their categories instead (:func:`category_ticks`): layers 1, 5, 10, ... 30.
+labelled at round steps of their categories instead (:func:`category_ticks`): layers 1, 5, 10, ... 30. (bqplot
+ticks an ordinal axis at every category whatever its tick_values say, so the others get empty tick labels.)
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from .ticks import LOG_FLOOR
 CATEGORY_STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
 MOST_CATEGORY_TICKS = 8          # a narrow panel's plot area (~180 px) fits this many short labels side by side
 FIRST_TICK_FROM_STEP = 5         # from this step on the first category (layer 1) is ticked too: it sits >= 4 apart
+PERCENT_TICKS = (0, 25, 50, 75, 100)
+TICK_FORMAT = "~g"               # d3: 0.25 stays "0.25" (bqplot's guess wrote "0.3"), 1e-5 stays short
 EVEN_EDGES = 1e-9                # bin widths equal to this share of the range count as even (np.linspace's)
 
 
@@ -62,6 +65,8 @@ class BarChart(Panel):
     def __init__(self, title, ylabel, xlabel="", percent=False, log=False, y_range=None, **panel):
         if percent and y_range is None:
             y_range = (0.0, 100.0)
+            panel.setdefault("y_ticks", PERCENT_TICKS)
+        panel.setdefault("y_format", TICK_FORMAT)
         super().__init__(title, xlabel, ylabel, x="ordinal", y="log" if log else "linear", y_range=y_range, **panel)
         self.log, self.fixed_y = log, y_range is not None
         self.bars = self.add(bq.Bars(x=["·"], y=[[0.0]], type="grouped", scales={"x": self.x, "y": self.y},
@@ -79,19 +84,26 @@ class BarChart(Panel):
                 self.bars.x = names
             self.bars.y = values
             self.bars.colors = list(colors)
-        ticks = category_ticks(categories)
-        current = self.x_axis.tick_values
-        if current is None or list(current) != ticks:
-            self.x_axis.tick_values = ticks
+        ticks = set(category_ticks(categories))
+        blank = {name: "" for name in names if name not in ticks}
+        if self.x_axis.tick_labels != blank:
+            self.x_axis.tick_labels = blank
         if not self.fixed_y and values.size:
             self.fit_y(LOG_FLOOR if self.log else min(0.0, float(values.min())), float(values.max()))
         self.legend([(label, color, "dot") for label, color in zip(labels, colors)])
+
+    def labelled(self):
+        """The categories whose tick carries its label (the others' labels are blank)."""
+        blank = self.x_axis.tick_labels or {}
+        return [name for name in self.bars.x if name not in blank]
 
 
 class Histograms(Panel):
     """Histograms as step lines, one per series (up to a few layers overlaid)."""
 
     def __init__(self, title, xlabel, ylabel="share of values", **panel):
+        panel.setdefault("x_format", TICK_FORMAT)
+        panel.setdefault("y_format", TICK_FORMAT)
         super().__init__(title, xlabel, ylabel, **panel)
         self.lines = self.add(bq.Lines(x=[0.0, 1.0], y=[[0.0, 0.0]], interpolation="step-after", stroke_width=1.6,
                                        scales={"x": self.x, "y": self.y}))

@@ -87,7 +87,7 @@ class ZonedCurves(Curves):
         faint = [label for label, _, _ in entries if label in self.faint]
         entries = [e for e in entries if e[0] not in self.faint]
         if faint:
-            entries.append(("for comparison: " + ", ".join(faint), FAINT_COLOR, "solid"))
+            entries.append(("others: " + ", ".join(faint), FAINT_COLOR, "solid"))
         super().legend([*entries, *self.zones.entries])
 
 
@@ -101,9 +101,11 @@ class ZonedHistograms(Histograms):
         self.zone_legend = zone_legend
 
     def show(self, edges, heights, labels, colors, zones=()):
-        """As :meth:`Histograms.show`, over the zones (x0, x1, label, colour)."""
+        """As :meth:`Histograms.show`, over the zones (x0, x1, label, colour); x spans the edges exactly (the
+        range a control asks for), not rounded outwards."""
         self.zones.show(zones)
         super().show(edges, heights, labels, colors)
+        span_x(self, float(edges[0]), float(edges[-1]))
 
     def legend(self, entries):
         super().legend([*entries, *(self.zones.entries if self.zone_legend else [])])
