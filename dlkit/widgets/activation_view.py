@@ -24,7 +24,7 @@ def flat_word(name):
 
 def zone_kinds(name):
     """(label, colour) of the zone where f' = 0 exactly and of the one where |f'| is below 5 % of its peak."""
-    zero = ("dead zone: f′ = 0, no gradient (inactive)", VERMILLION)
+    zero = ("dead zone: f′ = 0", VERMILLION)
     flat = (f"{flat_word(name)}: |f′| < {PEAK_PERCENT}% of peak", PURPLE)
     return zero, flat
 

@@ -22,7 +22,7 @@ BINS = 60
 SPREAD_PERCENTILE = 99.5   # gradient histograms span this percentile of |dW|: a few outliers do not squash them
 HEALTHY_UPDATE = 1e-3      # Karpathy's rule of thumb for update std / weight std, drawn as a guide
 SATURATING = ("sigmoid", "tanh")
-PROFILE = (("act_std", "activations h", BLUE), ("signal_std", "gradient reaching the layer (dL/db)", VERMILLION),
+PROFILE = (("act_std", "activations h", BLUE), ("signal_std", "gradient dL/db", VERMILLION),
            ("grad_std", "weight gradient dW", GREEN))
 NO_RECORDS = " — press Train"
 
@@ -50,9 +50,16 @@ def layer_axis(panel, n):
         panel.x_axis.tick_values = ticks
 
 
+def short_layer_name(k, n, first=False):
+    """A legend's name of layer k of n that fits six to a narrow panel: "layer 1", then "7", "13", ..., "output"."""
+    if k == n - 1:
+        return "output"
+    return f"layer {k + 1}" if first else str(k + 1)
+
+
 def histogram_data(arrays, symmetric=False):
     """Shared bin edges (BINS + 1,) and shares (S, BINS) of the shown layers' values; labels name each layer
-    with its std. arrays: one array per layer (any shapes)."""
+    (their stds are the profile's). arrays: one array per layer (any shapes)."""
     n = len(arrays)
     picked = shown_layers(n)
     values = [np.asarray(arrays[k], np.float64).ravel() for k in picked]
@@ -71,7 +78,7 @@ def histogram_data(arrays, symmetric=False):
     colors = layer_colors(n)
     shown = [(k, v) for k, v in zip(picked, values) if v.size]
     heights = np.array([shares(v, edges) for _, v in shown])                      # (S, BINS)
-    labels = [f"{layer_name(k, n)}: std {v.std():.1e}" for k, v in shown]
+    labels = [short_layer_name(k, n, first=i == 0) for i, (k, _) in enumerate(shown)]
     return edges, heights, labels, [colors[k] for k, _ in shown]
 
 

@@ -28,7 +28,7 @@ def test_the_charts_hold_the_function_and_the_layer_response():
     assert z[0] == -6.0 and z[-1] == 6.0 and 0.0 in z                   # a sample on the bend
     np.testing.assert_allclose(f, activations.elu(z))
     np.testing.assert_allclose(line(lab.view.function, "elu′(z)")[1], activations.elu_grad(z))
-    assert "for comparison: sigmoid, tanh, relu" in lab.view.function.legend_html.value.replace("leaky_relu, ", "")
+    assert "others: sigmoid, tanh, relu" in lab.view.function.legend_html.value.replace("leaky_relu, ", "")
     edges = np.asarray(lab.view.batch.lines.x)
     heights = np.asarray(lab.view.batch.lines.y)[:, :-1]
     np.testing.assert_allclose(heights[0], shares(lab.response["z"], edges))

@@ -105,10 +105,10 @@ def test_the_diagnosis_names_the_dead_units_the_bars_show():
 
 def test_layer_ticks_are_round_and_sparse_at_every_depth():
     lab = widgets.GradientFlowLab(depth=30, width=16, activation="tanh")
-    assert list(lab.view.units.x_axis.tick_values) == ["1", "5", "10", "15", "20", "25", "30"]
+    assert lab.view.units.labelled() == ["1", "5", "10", "15", "20", "25", "30"]
     assert list(lab.view.profile.x_axis.tick_values) == [1, 5, 10, 15, 20, 25, 30]
     lab.controls["depth"].value = 50
-    assert list(lab.view.units.x_axis.tick_values) == ["1", "10", "20", "30", "40", "50"]
+    assert lab.view.units.labelled() == ["1", "10", "20", "30", "40", "50"]
     lab.controls["depth"].value = 10
-    assert list(lab.view.units.x_axis.tick_values) == ["2", "4", "6", "8", "10"]
+    assert lab.view.units.labelled() == ["2", "4", "6", "8", "10"]
     assert (lab.view.profile.x.min, lab.view.profile.x.max) == (0.5, 11.5)
