@@ -82,12 +82,33 @@ def histogram_data(arrays, symmetric=False):
     return edges, heights, labels, [colors[k] for k, _ in shown]
 
 
-def layer_series(records, key):
-    """(iterations (R,), values (S, R), labels, colours) of ``key`` for the shown layers (first to last)."""
+class RecordArrays:
+    """The records' values of one key as arrays (records, layers), grown by the new records only: a frame late in
+    a 50-epoch run would otherwise convert 400 records x 51 layers of Python floats for each curve."""
+
+    def __init__(self, key):
+        self.key, self.records, self.its, self.values = key, [], np.zeros(0), np.zeros((0, 0))
+
+    def update(self, records):
+        """(iterations (R,), values (R, L)) of ``records`` (the same run's records grow at the end)."""
+        kept = len(self.records)
+        same_run = 0 < kept <= len(records) and records[0] is self.records[0] and records[kept - 1] is \
+            self.records[-1]
+        if not same_run:
+            kept, self.its, self.values = 0, np.zeros(0), np.zeros((0, len(records[0][self.key]) if records else 0))
+        new = records[kept:]
+        if new:
+            self.its = np.concatenate([self.its, [r["iteration"] for r in new]])
+            self.values = np.vstack([self.values, np.array([r[self.key] for r in new], dtype=np.float64)])
+        self.records = list(records)
+        return self.its, self.values
+
+
+def layer_series(arrays, records):
+    """(iterations (R,), values (S, R), labels, colours) of ``arrays.key`` for the shown layers (first to last)."""
     if not records:
         return np.zeros(0), np.zeros((0, 0)), [], []
-    its = np.array([r["iteration"] for r in records], dtype=np.float64)
-    values = np.array([r[key] for r in records], dtype=np.float64)                # (records, layers)
+    its, values = arrays.update(records)                                       # (R,), (R, layers)
     n = values.shape[1]
     colors, picked = layer_colors(n), shown_layers(n)
     return its, values[:, picked].T, [layer_name(k, n) for k in picked], [colors[k] for k in picked]
@@ -109,6 +130,7 @@ class GradientFlowView:
         self.widget = live.row(self.activations, self.gradients, self.profile, self.units, self.updates,
                                self.signal)
         self.widget.add_class("dlkit-live")
+        self.update_ratios, self.signal_stds = RecordArrays("update_ratio"), RecordArrays("signal_std")
 
     def show(self, snap, records, activation, batch_norm=False, changes=(), blowup=None):
         """snap: {"h": [(N, H_k)], "dW": [(D_k, H_k)], "record": LayerStats record} of the network now; records:
@@ -149,12 +171,12 @@ class GradientFlowView:
 
     def _over_training(self, records, batch_norm, changes, blowup):
         waiting = "" if records else NO_RECORDS
-        its, values, labels, colors = layer_series(records, "update_ratio")
+        its, values, labels, colors = layer_series(self.update_ratios, records)
         guide = [live.Series("≈1e-3: healthy", its[[0, -1]], [HEALTHY_UPDATE] * 2, BLACK, dashed=True)] \
             if records else []
         self.updates.title = "update:data ratio per layer" + waiting
         self.updates.show(its, values, labels, colors, extra=guide, changes=changes)
-        its, values, labels, colors = layer_series(records, "signal_std")
+        its, values, labels, colors = layer_series(self.signal_stds, records)
         finite = values[np.isfinite(values)]
         top = float(finite.max()) if finite.size else 1.0
         self.signal.title = "gradient reaching each layer" + waiting
