@@ -154,8 +154,8 @@ class GradientFlowLab(base.Lab):
             self.say(f"{name} → {change['new']:g}: applies when you press Train")
 
     def _on_next_run(self, change):
-        when = "the next run" if self.running else "when you press Train"
-        self.say(f"{change['owner'].description} → {change['new']}: applies to {when}")
+        when = "applies to the next run" if self.running else "applies when you press Train"
+        self.say(f"{change['owner'].description} → {change['new']}: {when}")
 
     # ---- measuring -------------------------------------------------------------------------------------
     def reset(self):

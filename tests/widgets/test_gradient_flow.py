@@ -112,3 +112,32 @@ def test_layer_ticks_are_round_and_sparse_at_every_depth():
     lab.controls["depth"].value = 10
     assert lab.view.units.labelled() == ["2", "4", "6", "8", "10"]
     assert (lab.view.profile.x.min, lab.view.profile.x.max) == (0.5, 11.5)
+
+
+def test_record_arrays_grow_with_the_run_and_start_again_with_a_new_one():
+    from dlkit.widgets.gradient_flow_view import RecordArrays
+    arrays = RecordArrays("signal_std")
+    run = [{"iteration": i, "signal_std": [i, 2 * i]} for i in (1, 2)]
+    its, values = arrays.update(run)
+    assert list(its) == [1, 2] and values.tolist() == [[1, 2], [2, 4]]
+    run.append({"iteration": 3, "signal_std": [3, 6]})
+    assert arrays.update(run)[1].tolist() == [[1, 2], [2, 4], [3, 6]]
+    other = [{"iteration": 5, "signal_std": [7, 8, 9]}]
+    its, values = arrays.update(other)
+    assert list(its) == [5] and values.tolist() == [[7, 8, 9]]
+
+
+def test_controls_moved_while_it_trains_say_when_they_apply():
+    lab = widgets.GradientFlowLab(depth=3, width=16, epochs=50, speed="watch")
+    lab.buttons["train"].click()
+    try:
+        wait_until(lambda: lab.hist.epochs >= 1)
+        lab.controls["batch_size"].value = 128
+        assert "applies to the next run" in lab.status_text
+        lab.controls["depth"].value = 5
+        assert "applies to the next run" in lab.status_text and lab.model.n_layers == 4
+    finally:
+        lab.stop()
+        assert lab.wait(10)
+    lab.controls["optimizer"].value = "adam"
+    assert "applies when you press Train" in lab.status_text
