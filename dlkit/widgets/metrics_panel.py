@@ -4,17 +4,25 @@ them — on an imbalanced problem, where accuracy misleads.
     from dlkit.widgets import MetricsPanel
     MetricsPanel()                                  # trains a small model on imbalanced moons
     MetricsPanel(y_true=y_val, scores=model.forward(X_val))    # or shows your own model's outputs
+
+Each "Train model" trains a new model on the same data (run 2, 3, ...: the next seed), drawn live epoch by epoch;
+a new problem, share or seed starts again at run 1 (in the background: ``lab.wait()`` waits for it). Threshold,
+positive class and average redraw at once.
 """
 from __future__ import annotations
 
-import ipywidgets as W
+import math
+import time
+
 import numpy as np
 
 import dlkit as dk
 
-from .. import metrics, plots
+from .. import metrics
 from . import base, datasets
-from .controls import choice, column, float_slider, int_slider
+from .controls import choice, column, float_slider, int_slider, row
+from .live_runs import WATCH_RATE
+from .metrics_view import Evaluation, MetricsView
 
 PROBLEMS = ("imbalanced moons", "three blobs", "ten digits")
 MOONS = {"n_samples": 4000, "noise": 0.25}     # before thinning the positive class to its share
@@ -38,8 +46,8 @@ class MetricsPanel(base.Lab):
     """Confusion matrix at a threshold, the precision–recall curve with that threshold's point, and the scores
     next to what always predicting the majority class would get."""
 
-    figsize = (11.0, 3.6)
     name = "metrics"
+    busy_text = "training the classifier…"
 
     def __init__(self, y_true=None, scores=None, positive_share=0.1, seed=0):
         super().__init__()
@@ -51,16 +59,20 @@ class MetricsPanel(base.Lab):
         c["positive"] = choice("positive class", [1], 1)
         c["threshold"] = float_slider("threshold", 0.5, 0.01, 0.99, 0.01)
         c["average"] = choice("average", metrics.AVERAGES, "binary")
-        # training this small model is quick, so even the button trains synchronously
-        self.add_button("train", "Train model", self.train, "play", "success", "train the classifier on this problem")
-        self.observe(lambda _: self.train(), "problem", "positive_share", "seed")
+        self.add_button("train", "Train model", lambda: self.train(wait=False), "play", "success",
+                        "train a new model on this problem (the next seed), watched epoch by epoch")
+        self.add_stop_button("stop training after this epoch")
+        self.observe(self._on_problem, "problem", "positive_share", "seed")
         self.observe(lambda _: self.update(), "positive", "threshold", "average")
-        rows = [W.HBox([column("the model's view", c["positive"], c["threshold"], c["average"])])]
+        self.view = MetricsView()
+        view_controls = column("the model's view", c["positive"], c["threshold"], c["average"])
+        rows = [row(view_controls)]
         if not own:
-            rows = [W.HBox([column("problem", c["problem"], c["positive_share"], c["seed"]),
-                            column("the model's view", c["positive"], c["threshold"], c["average"])]),
-                    W.HBox([self.buttons["train"]])]
-        self.layout(*rows)
+            rows = [row(column("problem", c["problem"], c["positive_share"], c["seed"]), view_controls),
+                    row(self.buttons["train"], self.buttons["stop"])]
+        self.layout(*rows, view=self.view.widget)
+        self.run_number = 0                  # models trained on this problem so far (the title's "run 2")
+        self.note, self._restart = "", False
         self._set_busy(False)
         if own:
             self.show(y_true, scores)
@@ -86,33 +98,78 @@ class MetricsPanel(base.Lab):
         d = datasets.split(X, y, TEST_SHARE, seed)
         return (d["X"], d["y"]), (d["X_val"], d["y_val"])
 
+    # ---- training ----------------------------------------------------------------------------------------
+    def _on_problem(self, _change):
+        """New data: start again at run 1 (a running training starts again on the new data)."""
+        if self._muted:
+            return
+        self.run_number = 0
+        if self.running:
+            self._restart = True
+            return
+        self.train(wait=False)
+
     def train(self, wait=True):
-        """Train a small MLP on the problem (30 epochs) and show its test-set outputs."""
+        """Train a new small MLP on the problem (30 epochs, the next seed) and show its test-set outputs, live
+        while it trains; wait=False (the button) trains in the background, watched at WATCH_RATE epochs a second."""
         if self._muted:
             return False
         return self.launch(self._train, wait)
 
     def _train(self):
-        (X_tr, y_tr), (X_te, y_te) = self.make_problem()
-        self.say("training the classifier…")
-        model = dk.MLP([X_tr.shape[1], *HIDDEN, int(y_tr.max()) + 1], activation="relu",
-                       seed=self.controls["seed"].value)
-        hist = dk.fit(model, X_tr, y_tr, **TRAINING, seed=self.controls["seed"].value, verbose=False)
-        self.show(y_te, model.forward(X_te), note=f"trained {hist.epochs} epochs · test set of {len(y_te)}")
+        self._restart = True
+        while self._restart and not self.stopping:
+            self._restart = False
+            self._train_once()
+        self._refresh()                  # a threshold moved after the last frame
 
+    def _train_once(self):
+        """One run: the next seed's model, a frame at most every FRAME_INTERVAL, the last epoch always drawn."""
+        (X_tr, y_tr), (X_te, y_te) = self.make_problem()
+        self.run_number += 1
+        run, seed = self.run_number, self.controls["seed"].value + self.run_number - 1
+        epochs = TRAINING["epochs"]
+        model = dk.MLP([X_tr.shape[1], *HIDDEN, int(y_tr.max()) + 1], activation="relu", seed=seed)
+        clock = {"frame": -math.inf, "epoch": time.perf_counter()}
+
+        def each_epoch(epoch, model, hist):
+            now = time.perf_counter()
+            if now - clock["frame"] >= base.FRAME_INTERVAL or epoch + 1 == epochs:
+                clock["frame"] = now
+                self.show(y_te, model.forward(X_te), note=self._note(run, seed, epoch + 1, len(y_te)))
+            if self.watching:
+                self.pause(1.0 / WATCH_RATE - (time.perf_counter() - clock["epoch"]))
+            clock["epoch"] = time.perf_counter()
+            return self.stopping or self._restart
+
+        hist = dk.fit(model, X_tr, y_tr, **TRAINING, seed=seed, callbacks=[each_epoch], verbose=False)
+        if hist.epochs < epochs and not self._restart:
+            self.show(y_te, model.forward(X_te), note=self._note(run, seed, hist.epochs, len(y_te), stopped=True))
+
+    @staticmethod
+    def _note(run, seed, epochs, n_test, stopped=False):
+        done = f"stopped at epoch {epochs} of {TRAINING['epochs']}" if stopped else \
+            f"epoch {epochs} of {TRAINING['epochs']}" if epochs < TRAINING["epochs"] else f"trained {epochs} epochs"
+        return f"run {run} (model seed {seed}): {done} · test set of {n_test}"
+
+    # ---- showing -----------------------------------------------------------------------------------------
     def show(self, y_true, scores, note=""):
         """Show the metrics of labels y_true (N,) against scores (N,) / (N, C)."""
-        self.y_true = np.asarray(y_true).astype(np.int64)
-        self.proba = _probabilities(scores)
-        C = self.proba.shape[1]
+        y_true = np.asarray(y_true).astype(np.int64)
+        proba = _probabilities(scores)
+        if len(y_true) != len(proba):
+            raise ValueError(f"y_true has {len(y_true)} labels but scores has {len(proba)} rows: one row per label")
+        self.y_true, self.proba = y_true, proba
+        C = proba.shape[1]
         c = self.controls
-        with self.muted():
-            c["positive"].options = list(range(C))
-            c["positive"].value = 1 if C == 2 else 0
-            c["average"].options = list(metrics.AVERAGES) if C == 2 else ["macro", "micro"]
-            c["average"].value = c["average"].options[0]
+        if list(c["positive"].options) != list(range(C)):        # a new class count: its choices (else keep yours)
+            with self.muted():
+                c["positive"].options = list(range(C))
+                c["positive"].value = 1 if C == 2 else 0
+                c["average"].options = list(metrics.AVERAGES) if C == 2 else ["macro", "micro"]
+                c["average"].value = c["average"].options[0]
         self.note = note
-        self.update()
+        self._refresh()
 
     def predictions(self):
         """Labels at the threshold: binary — class 1 where P(1) >= threshold; more classes — the argmax, except
@@ -125,9 +182,13 @@ class MetricsPanel(base.Lab):
         return np.where(self.proba[:, k] >= t, k, pred)
 
     def update(self):
-        """Recompute the metrics for the current threshold and redraw."""
-        if self._muted:
+        """Recompute the metrics for the current threshold and redraw (while a model trains, its next frame
+        shows the change)."""
+        if self._muted or self.running:
             return
+        self._refresh()
+
+    def _refresh(self):
         c = self.controls
         k, average = c["positive"].value, c["average"].value
         pred = self.predictions()
@@ -136,30 +197,25 @@ class MetricsPanel(base.Lab):
         self.pr = metrics.precision_recall_curve(pos, self.proba[:, k]) if pos.any() else None
         scores = metrics.precision_recall_f1(y, pred, average=average, pos_label=k)
         self.scores = {"accuracy": metrics.accuracy(y, pred), **scores}
-        majority = np.bincount(y).argmax()
-        base_pred = np.full_like(y, majority)
+        self.majority = int(np.bincount(y).argmax())
+        base_pred = np.full_like(y, self.majority)
         self.baseline = {"accuracy": metrics.accuracy(y, base_pred),
                          **metrics.precision_recall_f1(y, base_pred, average=average, pos_label=k)}
-        self.say(f"{self.note} · threshold {c['threshold'].value:.2f} on P(class {k}) · accuracy "
-                 f"{self.scores['accuracy']:.3f} (always predicting class {majority}: "
+        self.say(f"{self.note + ' · ' if self.note else ''}threshold {c['threshold'].value:.2f} on P(class {k}) · "
+                 f"accuracy {self.scores['accuracy']:.3f} (always predicting class {self.majority}: "
                  f"{self.baseline['accuracy']:.3f}) · {average} precision {scores['precision']:.3f}, recall "
                  f"{scores['recall']:.3f}, F1 {scores['f1']:.3f}")
         self.redraw()
 
-    def draw(self, fig):
+    def draw(self):
         c = self.controls
         k, t = c["positive"].value, c["threshold"].value
-        ax_cm, ax_pr, ax_bar = self.subplots(fig, 1, 3)
-        cm = metrics.confusion_matrix(self.y_true, self.predictions(), n_classes=self.proba.shape[1])
-        plots.confusion_matrix(ax_cm, cm, heading=f"confusion matrix at threshold {t:.2f}")
+        pos, predicted = self.y_true == k, self.proba[:, k] >= t
+        tp = int((predicted & pos).sum())
+        point = None
         if self.pr is not None:
-            precision, recall, _ = self.pr
-            pos = self.y_true == k
-            predicted = self.proba[:, k] >= t
-            tp = int((predicted & pos).sum())
-            point = (tp / max(int(pos.sum()), 1), tp / max(int(predicted.sum()), 1) if predicted.any() else 1.0)
-            plots.precision_recall(ax_pr, precision, recall, point=point, base_rate=float(pos.mean()),
-                                   point_label=f"threshold {t:.2f}")
-        plots.title(ax_pr, f"class {k} against the rest")
-        plots.score_bars(ax_bar, self.scores, reference=self.baseline)
-        plots.title(ax_bar, f"scores ({c['average'].value} average)")
+            point = (tp / max(int(pos.sum()), 1), tp / int(predicted.sum()) if predicted.any() else 1.0)
+        counts = metrics.confusion_matrix(self.y_true, self.predictions(), n_classes=self.proba.shape[1])
+        run = f"run {self.run_number}" if self.run_number else ""
+        self.view.show(Evaluation(counts, self.pr, point, float(pos.mean()), self.scores, self.baseline, t, k,
+                                  c["average"].value, self.majority, run))
