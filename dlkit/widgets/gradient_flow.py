@@ -44,7 +44,7 @@ DIGIT_PIXELS, DIGIT_CLASSES = 64, 10
 RECORDS_PER_EPOCH = 8
 NETWORK_CONTROLS = ("depth", "width", "activation", "init", "weight_scale", "batch_norm", "seed")
 LIVE_CONTROLS = ("lr", "clip_norm")                  # a running fit takes these up at its next epoch (dk.Adjust)
-NEXT_RUN_CONTROLS = ("optimizer", "batch_size", "epochs")
+NEXT_RUN_CONTROLS = ("optimizer", "batch_size", "epochs")          # speed applies at once (the next epoch's pace)
 
 
 class _LiveStats(dk.LayerStats):
@@ -63,19 +63,22 @@ class _LiveStats(dk.LayerStats):
 
 class _Watch(Callback):
     """The lab's fit callback: hands the lab the run's History, reports each epoch, paces a watched run at
-    WATCH_RATE epochs a second, and stops when Stop is pressed."""
+    WATCH_RATE epochs a second while its speed control says "watch", and stops when Stop is pressed."""
 
-    def __init__(self, lab, paced):
-        self.lab, self.paced, self.started = lab, paced, time.perf_counter()
+    def __init__(self, lab):
+        self.lab, self.paced_from, self.epochs_then = lab, time.perf_counter(), 0
 
     def on_train_begin(self, model, hist):
         self.lab.hist = hist
 
     def on_epoch_end(self, epoch, model, hist):
-        self.lab.report(hist)
-        if self.paced:
-            self.lab.pause(self.started + hist.epochs / WATCH_RATE - time.perf_counter())
-        return self.lab.stopping
+        lab = self.lab
+        lab.report(hist)
+        if lab.watching and lab.controls["speed"].value == "watch":
+            lab.pause(self.paced_from + (hist.epochs - self.epochs_then) / WATCH_RATE - time.perf_counter())
+        else:                                      # "fast": the pace starts again from here if switched back
+            self.paced_from, self.epochs_then = time.perf_counter(), hist.epochs
+        return lab.stopping
 
 
 class GradientFlowLab(base.Lab):
@@ -211,7 +214,7 @@ class GradientFlowLab(base.Lab):
         every = max(1, dk.data.num_batches(len(self.X), batch) // RECORDS_PER_EPOCH)
         # batch norm: activations as training sees them (batch statistics), as the snapshot measures them
         stats = _LiveStats(self._on_record, every=every, training=c["batch_norm"].value)
-        watch = _Watch(self, paced=self.watching and c["speed"].value == "watch")
+        watch = _Watch(self)
         with np.errstate(all="ignore"):           # a run that blows up is shown and reported, not warned about
             self.hist = dk.fit(self.model, self.X, self.y, loss="cross_entropy", optimizer=c["optimizer"].value,
                                lr=c["lr"].value, epochs=epochs, batch_size=batch, val=(self.X_val, self.y_val),
