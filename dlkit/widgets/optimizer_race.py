@@ -137,8 +137,14 @@ class OptimizerRace(base.Lab):
             self._play()
         if not self.stopping:
             self.upto = None
-        self._report()
-        self.redraw()
+        while True:
+            if self._restart:            # a setting moved after Stop or as the race ended: the race it makes
+                self._restart, self.upto = False, None
+                self.compute()
+            self._report()
+            self.redraw()
+            if not self._restart:
+                break
 
     def _play(self):
         """The frames of one race: step ``upto`` grows with the time watched (or by SCRIPT_FRAMES of the race)."""

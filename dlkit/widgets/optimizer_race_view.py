@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import live, surfaces
 from ..live.bundle import LineBundle
+from ..live.field import MOST_DOTTED
 from ..live.ticks import linear_ticks, nice_range
 from ..plots.palette import ALERT, BLACK, OPTIMIZER_COLORS, SKY, VERMILLION, YELLOW
 
@@ -92,7 +93,8 @@ class RaceView:
                                       size=110)
             self.surface.show_markers("minima", minima[1:], YELLOW, label="other minima", marker="diamond", size=60)
         names = list(shown)
-        self.surface.show_paths([shown[n] for n in names], [_color(n) for n in names], names)
+        self.surface.show_paths([shown[n] for n in names], [_color(n) for n in names], names,
+                                dots=steps < MOST_DOTTED)           # the same all race long
         ended = [n for n in names if _blew_up(paths[n], upto)]
         running = [n for n in names if n not in ended]
         self.surface.show_markers("heads", [shown[n][-1] for n in running], [_color(n) for n in running], size=45)

@@ -74,6 +74,16 @@ def test_stop_stops_training_within_an_epoch(lab):
     assert 3 <= stopped_at <= 5 and not lab.buttons["train"].disabled
 
 
+def test_a_problem_moved_while_training_starts_again_on_the_new_data(lab):
+    lab.buttons["train"].click()
+    wait_until(lambda: "epoch 2 of" in lab.status_text, timeout=20)
+    lab.controls["problem"].value = "three blobs"
+    assert lab.wait(30) and lab.error is None
+    assert lab.proba.shape[1] == 3 and lab.run_number == 1 and "run 1 (model seed 0): trained 30" in lab.status_text
+    lab.controls["problem"].value = "imbalanced moons"
+    assert lab.wait(30)
+
+
 def test_a_new_problem_starts_again_at_run_one_and_the_class_count_may_change(lab):
     for problem, classes in (("three blobs", 3), ("ten digits", 10), ("imbalanced moons", 2)):
         lab.controls["problem"].value = problem
