@@ -251,7 +251,7 @@ def _shift_phrase(a, e, rtol, atol):
 def _mark(failure, actual):
     """Give a failure about actual the line of the student's function that made it, when that is known."""
     origin = _origin(actual)
-    if origin is not None and (origin == () or isinstance(origin[0], int)):
+    if origin is not None and (origin == () or (len(origin) == 1 and isinstance(origin[0], int))):
         failure.made_by = made_by(_last_call["fn"], origin[0] if origin else None)
 
 

@@ -239,3 +239,30 @@ def test_autograd_gives_values_and_derivatives():
     checks.close("loss", loss, expected_loss)
     checks.close("dlogits", dlogits, expected_grad)
     assert dy is None                                         # labels carry no gradient
+
+
+# ---------------------------------------------------------------- shapes in the inputs' dimensions
+
+def _dense_backward_summing_axis_1(dz, cache):
+    """dz (N, H) -> dx (N, D), dW (D, H), db (H,)."""
+    x, W = cache
+    return dz @ W.T, x.T @ dz, dz.sum(axis=1)
+
+
+def test_a_shape_is_said_in_the_dimensions_of_the_last_calls_inputs():
+    rng = np.random.default_rng(0)
+    x, W, dz = rng.normal(size=(3, 2)), rng.normal(size=(2, 4)), rng.normal(size=(3, 4))
+    got = checks.call(_dense_backward_summing_axis_1, dz, (x, W))
+    message = failure(checks.close, "db", got[2], dz.sum(axis=0))
+    assert message == ("db has shape (3,) but should have shape (4,): db has N = 3 entries, one per example: sum "
+                       "over the batch axis 0, not axis 1")
+    # a value the last call did not return borrows none of its dimensions: the plain advice
+    assert "N = " not in failure(checks.close, "other", np.zeros(3), np.zeros(4))
+
+
+def test_the_tests_own_words_name_dimensions_too():
+    message = failure(checks.shape, "step_loss", np.zeros(3), (21,), where="for N = 100, batch_size = 16, 3 epochs")
+    assert "axis 0 has 3 entries, one per epoch, where it needs 21: it is sized by the wrong dimension" in message
+    message = failure(checks.close, "dz", np.zeros(4), np.zeros((3, 4)), where="for z (3, 4)")
+    assert "dz has lost the batch axis 0 of z (3, 4)" not in message        # no symbol: not called a batch axis
+    assert "dz has lost axis 0 of z (3, 4): it must be shaped like z" in message
