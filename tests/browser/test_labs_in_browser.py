@@ -58,7 +58,7 @@ SPECS = (
     Spec("overfitting", "OverfittingLab", 'dataset="moons", train_size=50, noise=0.3, width=128', "Train",
          ("slider", "seed"), mid_run=("learning rate", "lr 0.01→")),
     Spec("optimizer-race", "OptimizerRace", 'surface="quadratic", condition=30', "Race",
-         ("slider", "condition number κ")),
+         ("slider", "condition κ")),
     Spec("batch-size", "BatchSizeLab", 'dataset="spirals", n_samples=600, amount=5', "Run sweep",
          ("select", "loss against")),
     Spec("metrics", "MetricsPanel", "positive_share=0.1", "Train model", ("slider", "threshold"), min_changes=1),
