@@ -44,7 +44,7 @@ class LineBundle(Curves):
         x, Y = x[pick], Y[:, pick]
         zeros = self._set_zero_level(Y, extra)
         if self.log:
-            Y = np.where(Y > 0, Y, self.zero_at)
+            Y = np.where((Y > 0) | np.isnan(Y), Y, self.zero_at)      # a NaN gap stays a gap
         Y = np.where(np.isfinite(Y), Y, np.nan)
         self.labels = list(labels)
         if Y.size:
