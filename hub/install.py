@@ -122,12 +122,14 @@ def ensure_env(site: Site, repo=REPO):
         did.append("venv")
     pip = [str(site.python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     deps = tree_hash(site.src, ["pyproject.toml"])
+    code = tree_hash(site.src, ["pyproject.toml", "dlkit/**/*"])
     if not _stamp_matches(site.env / DEPS_STAMP, deps):
         say("installing dlkit's dependencies and JupyterHub into the shared environment (first time: minutes)")
         run(pip + [f"{site.src}[hub]"])
         (site.env / DEPS_STAMP).write_text(deps)
-        did.append("dependencies")
-    code = tree_hash(site.src, ["pyproject.toml", "dlkit/**/*"])
+        # pip installs a local folder anew every time: dlkit is now this snapshot's, no second build needed
+        (site.env / DLKIT_STAMP).write_text(code)
+        did += ["dependencies", "dlkit"]
     if not _stamp_matches(site.env / DLKIT_STAMP, code):
         say("installing dlkit (not editable) into the shared environment")
         run(pip + ["--no-deps", "--force-reinstall", str(site.src)])
