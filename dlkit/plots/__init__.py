@@ -2,7 +2,7 @@
 
 Drawing only: a chart is handed what it shows (arrays, a History, grids computed by ``dlkit.planes`` and
 ``dlkit.surfaces``) and computes nothing of its own. No pyplot state and no widgets here: the labs in
-``dlkit.widgets`` call these on figures they render to PNG, and a notebook can call them on its own axes::
+the lectures call them on their own axes (the labs draw live in the browser, with :mod:`dlkit.live`)::
 
     import matplotlib.pyplot as plt
     from dlkit import plots
@@ -11,7 +11,7 @@ Drawing only: a chart is handed what it shows (arrays, a History, grids computed
 
 =====================  ==========================================================================
 palette, axes          the Okabe–Ito colours; notes, titles, log axes and legends every chart uses
-frames, renderer       the labs' live pictures: figures, PNG frames, wiping, frozen layouts, cached text
+figures                a figure without pyplot (any thread), its picture as PNG bytes
 history                train and validation curves, divergence, early stopping, generalization gap
 layer_stats            per-layer statistics over training and across layers, histograms
 activation_charts      an activation and its derivative, dead and saturated zones
@@ -28,7 +28,7 @@ from .activation_charts import CURVE_POINTS, activation_curve, activation_zones
 from .axes import log_axis, message, title
 from .batch_size import batch_costs, batch_results, step_losses
 from .evaluation import confusion_matrix, precision_recall, score_bars
-from .frames import busy_png, freeze_layout, layout_signature, new_figure, to_png, wipe
+from .figures import new_figure, to_png
 from .gpu_timing import BACKEND_STYLE, step_times
 from .history import chance_level, curves, early_stopping, generalization_gap, mark_divergence
 from .input_plane import decision_boundary, hidden_units, training_points
@@ -36,12 +36,11 @@ from .layer_stats import histograms, layer_histograms, layer_percentages, layer_
 from .palette import (ALERT, BLACK, BLUE, CLASS_COLORS, GREEN, GREY, OPTIMIZER_COLORS, ORANGE, PURPLE, SKY, SMALL,
                       TRAIN, VAL, VERMILLION, YELLOW)
 from .race import momentum_map, optimizer_paths, race_losses, step_sizes, surface_contours
-from .renderer import TextCachingRenderer
 
 __all__ = [
     "ALERT", "BLACK", "BLUE", "CLASS_COLORS", "GREEN", "GREY", "OPTIMIZER_COLORS", "ORANGE", "PURPLE", "SKY",
     "SMALL", "TRAIN", "VAL", "VERMILLION", "YELLOW", "BACKEND_STYLE", "CURVE_POINTS",
-    "TextCachingRenderer", "busy_png", "freeze_layout", "layout_signature", "new_figure", "to_png", "wipe",
+    "new_figure", "to_png",
     "log_axis", "message", "title",
     "chance_level", "curves", "early_stopping", "generalization_gap", "mark_divergence",
     "histograms", "layer_histograms", "layer_percentages", "layer_profile", "layer_series", "shown_layers",
