@@ -20,16 +20,32 @@ def _threads(row):
     return ", ".join(part for part in (torch, mine) if part)
 
 
+def _cpu_time_ratio(row):
+    """torch's CPU time per step on one thread over dlkit cpu's, as text ("—" where unmeasured)."""
+    ratio = row.get("speedup_cpu_time_1t")
+    return "—" if ratio is None else f"{ratio:.2f}x"
+
+
+def _load(row):
+    """The row's load as text: load average before-after, and the cores other processes kept busy."""
+    load, busy = row.get("load"), row.get("other_cores_busy")
+    text = "-".join(f"{x:.1f}" for x in load if x is not None) if load else ""
+    return text + (f" ({busy:.1f} busy)" if busy is not None else "")
+
+
 def table(results):
     cols = step_columns(results)
-    lines = [f"{'case':<26}" + "".join(f"{c[:-3]:>14}" for c in cols)
-             + f"{'cpu vs torch':>14}{'target':>8}  threads (won / used)"]
+    lines = [f"{'case':<30}" + "".join(f"{c[:-3]:>14}" for c in cols)
+             + f"{'cpu vs torch':>14}{'target':>8}  {'CPU-time 1t':>11}  {'threads (won / used)':<22}  load"]
     for name, row in results["cases"].items():
         mark = "ok" if row["meets_target"] else "MISS"
-        lines.append(f"{name:<26}" + "".join(_cell(row, c, 14) for c in cols)
+        lines.append(f"{name:<30}" + "".join(_cell(row, c, 14) for c in cols)
                      + f"{row['speedup_cpu_vs_torch']:>13.2f}x{row['target_speedup']:>6.1f}x {mark:<4}  "
-                     + _threads(row))
-    lines.append("(µs per training step, lower is better; torch at its best of 1 and 2 threads, same optimizer)")
+                     + f"{_cpu_time_ratio(row):>11}  {_threads(row):<22}  {_load(row)}")
+    lines.append("(µs per training step, lower is better, each side's best of interleaved rounds; torch at its "
+                 "best of 1 and 2 threads, same optimizer; CPU-time 1t: torch's CPU time per step on one thread "
+                 "over dlkit's, the fairer single-core figure on a loaded machine; load: load average before-after "
+                 "the row, and the cores other processes kept busy)")
     lines += _gpu_lines(results)
     lines += _compiled_lines(results)
     if results["machine"]["cuda"] != "gpu":
@@ -81,10 +97,12 @@ def markdown(results):
     cols = step_columns(results)
     if cols:
         out += ["| case (µs per step) | " + " | ".join(c[:-3] for c in cols)
-                + " | cpu vs torch | target | threads (won / used) |", "|---" * (len(cols) + 4) + "|"]
+                + " | cpu vs torch | target | CPU-time 1t | threads (won / used) | load |",
+                "|---" * (len(cols) + 6) + "|"]
         for name, row in results["cases"].items():
             out.append(f"| {name} | " + " | ".join(_cell(row, c, 0).strip() for c in cols)
-                       + f" | {row['speedup_cpu_vs_torch']:.2f}x | {row['target_speedup']:.1f}x | {_threads(row)} |")
+                       + f" | {row['speedup_cpu_vs_torch']:.2f}x | {row['target_speedup']:.1f}x | "
+                       + f"{_cpu_time_ratio(row)} | {_threads(row)} | {_load(row)} |")
         out.append("")
     out += _gpu_markdown(results)
     if m["cuda"] != "gpu":

@@ -160,34 +160,40 @@ class OtherWork:
 
     def __init__(self):
         self.cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        self.sample = self._sample()
+        self.sample = sample_cpu_time()
         try:
             self.busy = max(0.0, os.getloadavg()[0] - 1.0)       # the load average counts this process too
         except (OSError, AttributeError):
             self.busy = 0.0
 
     def cores_busy(self):
-        now = self._sample()
+        now = sample_cpu_time()
         if now is not None and self.sample is not None and now[0] - self.sample[0] >= SPARE_CORE_WINDOW_S:
-            wall, machine, ours = (a - b for a, b in zip(now, self.sample))
-            self.busy, self.sample = max(0.0, (machine - ours) / wall), now
+            self.busy, self.sample = cores_busy_between(self.sample, now), now
         return self.busy
 
     def blas_threads(self):
         """Two where two cores are free enough (see FREE_CORES_FOR_TWO), else one."""
         return 2 if self.cores - self.cores_busy() >= FREE_CORES_FOR_TWO else 1
 
-    @staticmethod
-    def _sample():
-        """(wall s, the machine's busy CPU s, this process's CPU s), or None without /proc/stat."""
-        try:
-            with open("/proc/stat") as f:
-                ticks = [int(t) for t in f.readline().split()[1:]]
-        except (OSError, ValueError):
-            return None
-        busy = sum(ticks) - ticks[_IDLE] - ticks[_IOWAIT]
-        mine = os.times()
-        return time.perf_counter(), busy / _TICKS_PER_S, mine.user + mine.system
+
+
+def sample_cpu_time():
+    """(wall s, the machine's busy CPU s, this process's CPU s), or None without /proc/stat."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(t) for t in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    busy = sum(ticks) - ticks[_IDLE] - ticks[_IOWAIT]
+    mine = os.times()
+    return time.perf_counter(), busy / _TICKS_PER_S, mine.user + mine.system
+
+
+def cores_busy_between(before, after):
+    """How many cores other processes kept busy, on average, between two :func:`sample_cpu_time` samples."""
+    wall, machine, ours = (a - b for a, b in zip(after, before))
+    return max(0.0, (machine - ours) / wall) if wall > 0 else 0.0
 
 
 _IDLE, _IOWAIT = 3, 4                    # columns of /proc/stat's cpu line

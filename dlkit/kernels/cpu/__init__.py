@@ -26,23 +26,25 @@ from .elementwise import _SCALAR, _activate, _activate_grad  # noqa: F401  (the 
 def forward(layout, theta, buffers, hyper, X):
     """Evaluation-mode forward pass: X (N, D0) -> outputs (N, C)."""
     return call_with_blas_switch(steps.forward, layout, theta, buffers, hyper, X,
-                                 most_threads=_most_threads(layout, len(X)))
+                                 most_threads=blas_threads_for(layout, len(X)))
 
 
 def forward_backward(layout, theta, grad, buffers, hyper, iconf, X, T):
     """Training-mode forward and backward on one batch; fills grad (P,), returns the batch-mean data loss."""
     return call_with_blas_switch(steps.forward_backward, layout, theta, grad, buffers, hyper, iconf, X, T,
-                                 most_threads=_most_threads(layout, len(X)))
+                                 most_threads=blas_threads_for(layout, len(X)))
 
 
 def train_steps(layout, theta, grad, state, buffers, hyper, iconf, X, T, order, record):
     """The fused mini-batch loop over ``order``; returns the number of steps taken."""
     return call_with_blas_switch(steps.train_steps, layout, theta, grad, state, buffers, hyper, iconf, X, T, order,
-                                 record, most_threads=_most_threads(layout, iconf[BATCH]))
+                                 record, most_threads=blas_threads_for(layout, iconf[BATCH]))
 
 
-def _most_threads(layout, rows):
-    """Two BLAS threads for a net with a wide product while the other core is free; one otherwise."""
+def blas_threads_for(layout, rows):
+    """The most BLAS threads a step of ``rows`` examples may use (each product then takes what its size calls
+    for, :func:`.products.blas_threads`): two for a net with a wide product while the other core is free, one
+    otherwise."""
     return other_work().blas_threads() if needs_two_threads(layout, rows) else 1
 
 
