@@ -43,6 +43,7 @@ class Panel:
         self.y_axis = bq.Axis(scale=self.y, label=ylabel, orientation="vertical", tick_format=y_format,
                               tick_style=style, grid_lines="dashed", label_offset="44px")
         self.figure = bq.Figure(marks=[], axes=[self.x_axis, self.y_axis], title=title, animation_duration=0,
+                                display_toolbar=False,                  # its hover toolbar covered the title
                                 padding_x=0.0, padding_y=0.0, fig_margin=dict(MARGIN),
                                 title_style={"font-size": "12px"},
                                 layout=W.Layout(width="100%", height=f"{height}px"))

@@ -34,7 +34,7 @@ from . import base, datasets
 from .controls import (ACTIVATIONS, INITS, checkbox, choice, column, initializer, int_slider, log_slider,
                        options_slider, row, speed_toggle)
 from .gradient_flow_view import GradientFlowView
-from .live_runs import WATCH_RATE
+from .live_runs import WATCH_RATE, change_label
 
 WIDTHS = (16, 32, 64, 128)
 BATCH_SIZES = (16, 32, 64, 128, 256)
@@ -259,7 +259,7 @@ class GradientFlowLab(base.Lab):
     def draw(self):
         h = self.hist
         per_epoch = h.iterations_per_epoch or 1
-        changes = [(c["epoch"] * per_epoch, f"{c['name']} {c['old']:g}→{c['new']:g}") for c in h.changes]
+        changes = [(c["epoch"] * per_epoch, change_label(c)) for c in h.changes]
         blowup = h.diverged_at[1] if h.diverged else None
         self.view.show(self.snap, self.records(), self.controls["activation"].value,
                        self.controls["batch_norm"].value, changes, blowup)

@@ -75,6 +75,11 @@ class LiveRun:
                            **self.fit_settings())
 
 
+def change_label(change, prefix=""):
+    """The text of a setting change on the curves: "lr 0.01→0.0178" (three significant digits)."""
+    return f"{prefix}{change['name']} {change['old']:.3g}→{change['new']:.3g}"
+
+
 def budget_for(lab, epochs):
     """The epoch budget of a run: ``epochs``, or UNTIL_STOP (watched runs only; a script's runs SCRIPT_EPOCHS)."""
     if epochs == UNTIL_STOP and not lab.watching:

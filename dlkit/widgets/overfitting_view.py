@@ -15,6 +15,7 @@ import dlkit as dk
 from .. import live, planes
 from ..live.marked import MarkedCurves
 from ..plots.palette import GREY, PURPLE, TRAIN, VAL
+from .live_runs import change_label
 
 RESOLUTION = 64            # grid points per side of the decision boundary when the picture stands still
 LIVE_RESOLUTION = 40       # ... while a run trains at most, and at least MIN_RESOLUTION: as many as cost about
@@ -69,7 +70,7 @@ class OverfittingView:
         """Draw frame ``f`` (a :class:`Frame`)."""
         h = f.hist
         epochs = np.arange(1, h.epochs + 1)
-        changes = [(c["epoch"], f"{c['name']} {c['old']:g}→{c['new']:g}") for c in h.changes]
+        changes = [(c["epoch"], change_label(c)) for c in h.changes]
         window, points, marks = stopping_marks(f)
         blowups = []
         if h.diverged:

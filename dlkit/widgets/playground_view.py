@@ -11,6 +11,7 @@ from .. import live, planes
 from ..plots.layer_stats import shown_layers
 from ..plots.palette import TRAIN, VAL
 from ..live.raster import layer_colors
+from .live_runs import change_label
 
 UNIT_RESOLUTION = 32       # grid points per side of the hidden-units panel
 BOUNDARY_RESOLUTION = 60   # ... of the decision-boundary panel (the browser smooths nothing: crisp cells)
@@ -51,7 +52,7 @@ class PlaygroundView:
                      live.Series(prefix + "val", epochs, h.val_loss, VAL, dashed)]
             acc += [live.Series(prefix + "train", epochs, h.train_acc, TRAIN, dashed),
                     live.Series(prefix + "val", epochs, h.val_acc, VAL, dashed)]
-            changes += [(c["epoch"], f"{prefix}{c['name']} {c['old']:g}→{c['new']:g}") for c in h.changes]
+            changes += [(c["epoch"], change_label(c, prefix)) for c in h.changes]
             if h.diverged:
                 finite = [v for v in h.train_loss if np.isfinite(v)]
                 blowups.append((h.diverged_at[0] + 1, max(finite) if finite else 1.0))
