@@ -21,8 +21,8 @@ from .collect import collect_exchange, collect_folder
 from .coursedir import DEFAULT_WORKDIR, CourseRootNotFound, find_root
 from .notebooks import notebooks_in, refresh, strip_file
 from .lms_export import canvas_csv, moodle_csv
-from .release import distribute, prepare, release
-from .reports import export, feedback, release_feedback, report
+from .release import distribute, prepare, release, release_feedback
+from .reports import export, feedback, report
 
 SKIPPED_SHOWN = 20                  # skipped entries listed by collect (all are in collected/<a>.json)
 
@@ -96,8 +96,20 @@ def _feedback(args):
 
 
 def _release_feedback(args):
-    release_feedback(args.assignment, args.exchange, args.workdir)
-    print(f"released the feedback of {args.assignment} to {args.exchange}")
+    try:
+        done = release_feedback(args.assignment, args.exchange, args.workdir)
+    except FileNotFoundError as err:
+        print(err, file=sys.stderr)
+        return 1
+    print(f"released the feedback of {args.assignment} to {args.exchange}: {len(done.released)} student(s)"
+          if done.released else f"released no feedback of {args.assignment} to {args.exchange}")
+    if done.not_from_exchange:
+        where = Path(args.workdir) / "feedback" / "<student>" / args.assignment
+        print(f"left out {len(done.not_from_exchange)}, not submitted through the exchange (a folder or an LMS "
+              f"download has no submission secret): hand out their pages from {where}/ another way\n  "
+              + ", ".join(done.not_from_exchange[:SKIPPED_SHOWN])
+              + (" ..." if len(done.not_from_exchange) > SKIPPED_SHOWN else ""))
+    return 0 if done.released else 1
 
 
 def _export(args):

@@ -3,12 +3,14 @@
     python -m dlkit.course release                       # exercises/ <- generate_assignment of every solutions/NN-*
     python -m dlkit.course prepare  [ASSIGNMENT...]      # workdir: source copy, release/, gradebook
     python -m dlkit.course distribute ASSIGNMENT --exchange DIR   # nbgrader release_assignment to an exchange
+    python -m dlkit.course release-feedback ASSIGNMENT --exchange DIR   # the feedback pages back through it
 """
 from __future__ import annotations
 
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from .bugs import BUGS_FILE
@@ -19,6 +21,9 @@ from .results import backup_gradebook, prune
 
 ASSIGNMENT_GLOB = "[0-9][0-9]-*"
 NEVER_COPIED = (BUGS_FILE, "__pycache__", ".ipynb_checkpoints")     # kept out of a workdir's source/
+# what nbgrader's collect brings from the exchange with a submission and its release_feedback needs beside a page
+# (the secret names the page in the exchange, so only its student finds it)
+EXCHANGE_RECEIPTS = ("timestamp.txt", "submission_secret.txt")
 
 
 def assignments(root=None):
@@ -88,3 +93,28 @@ def distribute(assignment, exchange, workdir=DEFAULT_WORKDIR):
     """``nbgrader release_assignment`` from workdir/release to an exchange (students then fetch it)."""
     nbgrader(Path(workdir).resolve(), "release_assignment", assignment, "--force", f"--Exchange.root={exchange}",
              "--log-level=ERROR")
+
+
+@dataclass
+class FeedbackRelease:
+    """Who release_feedback handed a page to through the exchange, and who it could not."""
+    released: list
+    not_from_exchange: list                 # collected from a folder or an LMS download: no submission secret
+
+
+def release_feedback(assignment, exchange, workdir=DEFAULT_WORKDIR):
+    """``nbgrader release_feedback`` of workdir/feedback/*/assignment to an exchange, from any folder (students
+    then fetch their page from the Assignments tab). Only a submission that came through the exchange can have
+    its page returned there: the others (from a folder or an LMS zip) are left out, not a crash; hand their pages
+    out another way. Raises FileNotFoundError when the assignment has no feedback page at all."""
+    workdir = Path(workdir).resolve()
+    pages = {p.parent.parent.name: p.parent for p in sorted((workdir / "feedback").glob(f"*/{assignment}/*.html"))}
+    if not pages:
+        raise FileNotFoundError(f"no feedback pages of {assignment} in {workdir / 'feedback'}: run "
+                                f"`python -m dlkit.course feedback {assignment}` first")
+    outside = sorted(s for s, folder in pages.items() if not all((folder / r).is_file() for r in EXCHANGE_RECEIPTS))
+    released = sorted(set(pages) - set(outside))
+    if released:
+        nbgrader(workdir, "release_feedback", assignment, f"--Exchange.root={exchange}", "--log-level=ERROR",
+                 *([f"--CourseDirectory.student_id_exclude={','.join(outside)}"] if outside else []))
+    return FeedbackRelease(released, outside)
