@@ -5,6 +5,7 @@
     notebooks    committed notebooks: strip outputs, refresh them in a fresh kernel
     cells        nbgrader's markers and cell metadata, test cells and their points
     release      exercises/ from solutions/; a workdir's source, release and template gradebooks; an exchange
+                 (the assignment to it, the feedback pages back through it)
     collect      submissions from an exchange, a folder or a zip, copied into the workdir
     screen       before nbgrader: a notebook at all, locked cells kept, tampering in the syntax tree
     autograde    nbgrader autograde per submission in a scratch course, several at a time, time-limited
