@@ -35,9 +35,8 @@ def test_check_my_work_on_the_hub_reports_each_part(term):
     assert "✗" in wrong and "test_dense" in wrong and "✓ pass  test_activations" in wrong
 
 
-@pytest.mark.xfail(reason="Check my work leaks its kernel (issue 14; fixed in dlkit.my_work by the course work)",
-                   strict=False)
 def test_check_my_work_leaves_no_kernel_behind(term):
+    """The click's kernel is shut down when its run ends: no kernel process and no connection file more."""
     for out in term["students"].values():
         check = out["check"]
         assert check["kernels_after"] == check["kernels_before"], check
