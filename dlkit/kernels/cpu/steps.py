@@ -16,7 +16,7 @@ from numba import njit
 from ...packing import (ABSENT, ACT, B_OFF, BATCH, BETA_OFF, BN_EPS, BN_MOMENTUM, CLIP, D_IN, D_OUT, DROP, DROPOUT,
                         G_OFF, L1, L2, LOSS, N_ICONF, N_MOMENTS, OPT, RECORD_ACCURACY, RECORD_LOSS, RM_OFF, SEED,
                         STATE_M, STATE_V, STEP, UPDATE_STATS, W_OFF)
-from .elementwise import _SCALAR, activate_all, activate_grad_all, update_all
+from .elementwise import _SCALAR, activate_all, activate_grad_all, real_hyper, update_all
 from .products import matmul
 
 _row_loss, _row_class, _is_classification = _SCALAR["row_loss"], _SCALAR["row_class"], _SCALAR["is_classification"]
@@ -204,10 +204,11 @@ def trainable_stretches(state):
 
 
 @njit(cache=True, error_model="numpy")
-def clip_and_update(theta, grad, state, hyper, opt, t, stretches):
+def clip_and_update(theta, grad, state, hyper, opt, t, stretches, rhyper):
     """Clip the gradient's global L2 norm to hyper[CLIP] (if > 0), then apply one optimizer step to the
     trainable ``stretches`` (from :func:`trainable_stretches`). Frozen entries' gradients are zeroed (so they do
-    not count in the norm) and their weights and optimizer state never move."""
+    not count in the norm) and their weights and optimizer state never move. ``rhyper`` is hyper in theta's
+    dtype (:func:`.elementwise.real_hyper`): the update computes in theta's real type."""
     if stretches.shape[0] != 1 or stretches[0, 1] - stretches[0, 0] != grad.shape[0]:
         kept = 0
         for s in range(stretches.shape[0]):                         # zero the gaps between the stretches
@@ -223,11 +224,12 @@ def clip_and_update(theta, grad, state, hyper, opt, t, stretches):
             factor = _clip_factor(norm, hyper[CLIP])
             for i in range(grad.shape[0]):
                 grad[i] *= factor
-    corr1, corr2 = _bias_corrections(hyper, t)
+    corr1, corr2 = _bias_corrections(hyper, t)                     # in float64, then rounded once
+    real = theta.dtype.type
     m, v = state[STATE_M], state[STATE_V]
     for s in range(stretches.shape[0]):
         a, b = stretches[s, 0], stretches[s, 1]
-        update_all(theta[a:b], grad[a:b], m[a:b], v[a:b], opt, hyper, t, corr1, corr2)
+        update_all(theta[a:b], grad[a:b], m[a:b], v[a:b], opt, rhyper, t, real(corr1), real(corr2))
 
 
 # ---- the contract's kernels, given the BLAS thread switch ------------------------------------------------------
@@ -264,6 +266,7 @@ def train_steps(layout, theta, grad, state, buffers, hyper, iconf, X, T, order, 
     H, Z, Zhat, M, inv_std, buf_a, buf_b = workspace(layout, batch, theta)
     Tb = np.empty((batch, T.shape[1]), T.dtype)
     stretches = trainable_stretches(state)
+    rhyper = real_hyper(hyper, theta)
     total = order.shape[0]
     steps = _batches_in(total, batch)
     for s in range(steps):
@@ -279,5 +282,5 @@ def train_steps(layout, theta, grad, state, buffers, hyper, iconf, X, T, order, 
         if not math.isfinite(loss):
             return s
         iconf[STEP] += 1
-        clip_and_update(theta, grad, state, hyper, iconf[OPT], iconf[STEP], stretches)
+        clip_and_update(theta, grad, state, hyper, iconf[OPT], iconf[STEP], stretches, rhyper)
     return steps
