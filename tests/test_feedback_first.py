@@ -224,12 +224,12 @@ def test_every_planted_bug_shows_the_checks_message_first_and_no_dlkit_frame(ass
 # ---------------------------------------------------------------- in nbgrader's feedback and the class report
 
 @pytest.mark.slow
-def test_nbgrader_feedback_and_the_report_show_the_message_first_and_whole(tmp_path):
+def test_nbgrader_feedback_and_the_report_show_the_message_first_and_whole(tmp_path, monkeypatch):
     """A small class of assignment 04 graded for real (autograde, generate_feedback, the report): the issue's
     typical mistake, db summed over axis 1."""
     from tests import feedback_screens as screens
 
-    screens.MISTAKES = {"axis_one": screens.MISTAKES["axis_one"], "honest": []}
+    monkeypatch.setattr(screens, "MISTAKES", {"axis_one": screens.MISTAKES["axis_one"], "honest": []})
     page, report = screens.graded_class(tmp_path / "work")
     message = "db has N = 3 entries, one per example: sum over the batch axis 0, not axis 1"
     # what the kernel showed is what nbgrader stored: the autograded notebook
@@ -239,9 +239,11 @@ def test_nbgrader_feedback_and_the_report_show_the_message_first_and_whole(tmp_p
     assert_message_first(error)
     assert message in plain(error["traceback"])[0]
     html = page.read_text()
-    shown = re.sub(r"<[^>]+>", "", html)
-    assert "CheckFailure: db has shape (3,) but should have shape (4,)" in shown and message in shown
-    assert "Traceback" not in shown and not DLKIT_FRAME.search(shown)
+    shown = re.sub(r"<[^>]+>", "", re.sub(r"<style.*?</style>", "", html, flags=re.S))
+    part = shown[shown.index("test_dense_backward\n"):]
+    part = part[:part.index("Student's answer")]                  # the test cell and its output, on the page
+    assert "CheckFailure: db has shape (3,) but should have shape (4,)" in part and message in part
+    assert "Traceback (most recent call last)" not in part and not DLKIT_FRAME.search(shown)
     text = re.sub(r"<[^>]+>", "", report.read_text())
     assert message in text and "CheckFailure:" not in text
     assert "Hint: b is added to every row of xW, so every row of dz contributes to db" in text   # whole

@@ -31,6 +31,7 @@ SETTLE_MS = 300               # ... from this long after Train is enabled again 
 FIRST_FRAME_FLOOR_MS = 1500   # CI-safe: the target is 100 ms
 REDRAW_FLOOR_MS = 1500        # CI-safe: the target is 150 ms
 REDRAW_WAIT_S = 5.0
+STOP_CLICK_MS = 5000          # a busy page answers a click within this
 # the Playground's frames per second in this page: 11-12 at load 2.7, 8 at 5.6, 4.2-4.9 at 6.5-7 (2 cores shared
 # with other work); the PNG labs this replaced showed 2.7-3.1. CI-safe: 4 (the target, 20, is the bench's)
 FPS_FLOOR = 4.0
@@ -253,6 +254,19 @@ def _train_and_stop(page, lab, spec, artifacts, measured):
     ) if bad]
 
 
+def _click_if_enabled(button, timeout_ms=STOP_CLICK_MS):
+    """Click ``button``; False when it stayed disabled (a finite run that ended between the check and the
+    click: its Stop is disabled again, which is what Stop would have done)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    try:
+        button.click(timeout=timeout_ms)
+        return True
+    except PlaywrightTimeout:
+        if button.is_enabled():
+            raise
+        return False
+
+
 def _stop(page, lab, train):
     """Click Stop (if the run is still going) and wait for Train: {stop_ms (from the click event in the page until
     Train is enabled again), still_ms (... until the last picture change), click_ms (from Playwright's click call
@@ -261,9 +275,7 @@ def _stop(page, lab, train):
     stop, out = _button(lab, "Stop"), {}
     shown_at_stop = _epoch_shown(lab)
     before = live_probe.now(page)
-    clicked = stop.is_enabled()
-    if clicked:
-        stop.click()
+    clicked = stop.is_enabled() and _click_if_enabled(stop)
     page.wait_for_function("el => !el.disabled", arg=train.element_handle(), timeout=30_000)
     idle = live_probe.now(page)
     time.sleep(QUIET_S)
