@@ -36,7 +36,7 @@ chromium:
 # nbval's kernels start tests/notebook_spy.py (a spy on fit's divergence verdicts); the last step reads its log
 SPY_LOG := $(CURDIR)/test-artifacts/divergence-spy.jsonl
 test: warm chromium
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2 --dist loadfile --durations=30
 	@mkdir -p test-artifacts && rm -f $(SPY_LOG)
 	DLKIT_DIVERGENCE_LOG=$(SPY_LOG) PYTHONSTARTUP=$(CURDIR)/tests/notebook_spy.py \
 		$(PY) -m pytest -n 2 --dist loadfile $(NBVAL) notebooks solutions
@@ -91,7 +91,7 @@ hub-demo: env
 	$(PY) -m hub.demo $(HUB_ARGS)
 
 hub-test: env chromium
-	$(PY) -m pytest -m hub tests/hub -p no:xdist -q
+	$(PY) -m pytest -m hub tests/hub -p no:xdist -q --durations=15
 
 # Run the lecture notebooks afresh and keep only the outputs nbval checks (commit the result).
 notebooks: warm
