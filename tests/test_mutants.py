@@ -6,11 +6,11 @@ ones included) costs points. A killed mutant's feedback is *actionable* when eve
 message (a CheckFailure) — not a bare error from inside a test — or the mutant's own cell raised (the student
 reads their own traceback there), or it ran past its time limit (the grader says so).
 
-Every mutant of every assignment is graded (or a seeded sample, DLKIT_MUTANTS); the rate must stay at or above KILL_RATE with
-every killed mutant actionable. The survivors are listed (printed with -s, and when it fails). Left out: the
-capstone's two design cells (OPEN_DESIGN), where any settings that reach the accuracy target are right, so a
-changed learning rate or width is another answer, not a bug. Most survivors elsewhere are equivalent mutants
-(``z > 0`` for ``z >= 0`` where both sides agree at 0).
+A seeded sample of every assignment's mutants is graded (every mutant with DLKIT_MUTANTS=all); the rate must stay at
+or above KILL_RATE with every killed mutant actionable. The survivors are listed (printed with -s, and when it
+fails). Left out: the capstone's two design cells (OPEN_DESIGN), where any settings that reach the accuracy target
+are right, so a changed learning rate or width is another answer, not a bug. Most survivors elsewhere are equivalent
+mutants (``z > 0`` for ``z >= 0`` where both sides agree at 0).
 """
 import io
 import os
@@ -27,9 +27,11 @@ from dlkit.course.inprocess import grade_in_process
 from dlkit.course.release import assignments
 
 KILL_RATE = 0.92
-# mutants graded per assignment: every one (about 440, 6 min on 2 busy cores), or DLKIT_MUTANTS=16 for a seeded
-# sample of 16 per assignment while you work
-PER_ASSIGNMENT = int(os.environ.get("DLKIT_MUTANTS", 10 ** 6))
+# mutants graded per assignment: a seeded sample of 24 (219 of the 441: 93.6 % killed, 2 min on 2 cores), so that
+# CI stays under its time limit; DLKIT_MUTANTS=all grades every one (95.0 %, 4-6 min), DLKIT_MUTANTS=8 fewer
+SAMPLE = 24
+CHOSEN = os.environ.get("DLKIT_MUTANTS", str(SAMPLE))
+PER_ASSIGNMENT = 10 ** 6 if CHOSEN == "all" else int(CHOSEN)
 SEED = 13
 OPEN_DESIGN = {("10-capstone", "build_and_train"), ("10-capstone", "fine_tune")}    # no one right answer
 MUTANT_SECONDS = 120          # a mutant that runs longer is stopped: the grader's cell timeout would stop it

@@ -3,9 +3,9 @@
 One scratch course serves the whole file: nbgrader releases every assignment (with a gradebook), three
 submissions per assignment are autograded in one nbgrader run — the solution, the untouched exercise and the
 solution with one planted bug — and the Validator runs on solutions and (inverted) on exercises. Many more
-planted bugs run through ``dlkit.course.inprocess.grade_in_process``, which executes the same cells without a kernel.
+planted bugs run through ``dlkit.course.inprocess.grade_in_process``, which executes the same cells without a kernel
+(test_assignments_in_process.py).
 """
-import fnmatch
 import json
 import multiprocessing
 import os
@@ -13,39 +13,15 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from concurrent.futures import ProcessPoolExecutor
 
 import nbformat
 import pytest
 
 from dlkit.course import ROOT
-from dlkit.course.bugs import planted_bugs
 from dlkit.course.cells import HIDDEN, SOLUTION, cell_by_id, grade_cells, nbgrader_meta, regions
-from dlkit.course.inprocess import grade_in_process
-from dlkit.course.notebooks import notebooks
 from dlkit.course.release import ASSIGNMENT_GLOB, assignments, validate
-
-# DLKIT_ASSIGNMENTS="04-*" narrows the tier to some assignments while you work on them
-ASSIGNMENTS = [a for a in assignments(ROOT) if fnmatch.fnmatch(a, os.environ.get("DLKIT_ASSIGNMENTS", "*"))]
-RUNTIME_LIMIT = 60.0          # seconds for a whole assignment on 2 cores (course rule); measured in-process
-
-BUGS = [bug for assignment in ASSIGNMENTS for bug in planted_bugs(assignment, ROOT)]
-# the bug each assignment's real nbgrader run plants (marked real_run=True in its planted_bugs.py)
-REAL_RUN_BUG = {bug.assignment: bug for bug in BUGS if bug.real_run}
-
-
-def _notebook_name(assignment):
-    (path,) = notebooks(ROOT / "solutions" / assignment)
-    return path.name
-
-
-def _solution(assignment):
-    return nbformat.read(str(ROOT / "solutions" / assignment / _notebook_name(assignment)), as_version=4)
-
-
-def _exercise(assignment):
-    return nbformat.read(str(ROOT / "exercises" / assignment / _notebook_name(assignment)), as_version=4)
+from tests.course.assignment_files import ASSIGNMENTS, REAL_RUN_BUG, notebook_name, solution
 
 
 def _nbgrader(root, *args):
@@ -65,17 +41,17 @@ def scratch(tmp_path_factory):
         shutil.copytree(ROOT / "solutions" / assignment, root / "solutions" / assignment)
     _nbgrader(root, "generate_assignment", ASSIGNMENT_GLOB, "--force")
     for assignment in ASSIGNMENTS:
-        name = _notebook_name(assignment)
-        submissions = {"solution": _solution(assignment),
+        name = notebook_name(assignment)
+        submissions = {"solution": solution(assignment),
                        "untouched": nbformat.read(str(root / "exercises" / assignment / name), as_version=4)}
         if assignment in REAL_RUN_BUG:
-            submissions["planted"] = REAL_RUN_BUG[assignment].plant(_solution(assignment))
+            submissions["planted"] = REAL_RUN_BUG[assignment].plant(solution(assignment))
         for student, nb in submissions.items():
             folder = root / "submitted" / student / assignment
             folder.mkdir(parents=True)
             nbformat.write(nb, str(folder / name))
     # the Validator runs (two at a time, in their own processes) while nbgrader autogrades
-    jobs = {(a, invert): root / ("exercises" if invert else "solutions") / a / _notebook_name(a)
+    jobs = {(a, invert): root / ("exercises" if invert else "solutions") / a / notebook_name(a)
             for a in ASSIGNMENTS for invert in (False, True)}
     with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {key: pool.submit(validate, path, key[1], root) for key, path in jobs.items()}
@@ -94,7 +70,7 @@ def _scores(root, assignment, student):
 
 
 def _autograded_outputs(root, assignment, student, grade_id):
-    nb = nbformat.read(str(root / "autograded" / student / assignment / _notebook_name(assignment)), as_version=4)
+    nb = nbformat.read(str(root / "autograded" / student / assignment / notebook_name(assignment)), as_version=4)
     cell = cell_by_id(nb, grade_id)
     return "\n".join(o.get("evalue", "") + o.get("text", "") for o in cell.outputs)
 
@@ -127,7 +103,7 @@ def test_no_solution_or_hidden_test_text_in_exercises():
     for marker in SOLUTION + HIDDEN + ("BEGIN MARK SCHEME",):
         assert marker not in released
     for assignment in ASSIGNMENTS:
-        nb = _solution(assignment)
+        nb = solution(assignment)
         secret, public = [], []
         for cell in nb.cells:
             secret += regions(cell.source, SOLUTION) + regions(cell.source, HIDDEN)
@@ -141,74 +117,11 @@ def test_no_solution_or_hidden_test_text_in_exercises():
                 assert json.dumps(line)[1:-1] not in released, f"{assignment}: {line!r} leaks into exercises/"
 
 
-# ---------------------------------------------------------------- the assignments' shape
-
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_assignment_follows_the_conventions(assignment):
-    nb = _solution(assignment)
-    graded = grade_cells(nb)
-    assert len(graded) >= 3 and all(p > 0 for p in graded.values()), "at least 3 autograded parts with points"
-    tests = [c for c in nb.cells if nbgrader_meta(c).get("grade_id") in graded]
-    for cell in tests:
-        grade_id = nbgrader_meta(cell)["grade_id"]
-        assert regions(cell.source, HIDDEN), f"{grade_id}: no hidden tests"
-        visible = cell.source.split(HIDDEN[0])[0]
-        assert "checks." in visible, f"{grade_id}: no visible check before the hidden ones"
-    solutions = [c for c in nb.cells if nbgrader_meta(c).get("solution")]
-    assert len(solutions) >= 3 and all(regions(c.source, SOLUTION) for c in solutions)
-    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    assert "from dlkit import checks" in code
-    assert not re.search(r"^\s*[%!]", code, flags=re.M), "no magics: grade_in_process runs plain Python"
-    assert "import numba" not in code and "from numba" not in code
-    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    assert "points" in text and "$" in text                  # a points table, and the math in LaTeX
-    last = [c for c in nb.cells if c.cell_type == "code"][-1]
-    assert last.source.splitlines()[-1] == "checks.check_my_work()", "end with the check-my-work cell"
-    assert nbgrader_meta(last).get("locked") and not nbgrader_meta(last).get("grade")
-
-
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_solution_scores_full_marks_in_process_and_fast(assignment):
-    start = time.perf_counter()
-    grade = grade_in_process(_solution(assignment))
-    assert grade.score == grade.max_score, grade.messages
-    assert not grade.errors, grade.errors
-    assert time.perf_counter() - start < RUNTIME_LIMIT
-
-
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_untouched_exercise_fails_clearly(assignment):
-    grade = grade_in_process(_exercise(assignment))
-    assert grade.score == 0
-    for grade_id, message in grade.messages.items():
-        assert "not implemented yet" in message, f"{grade_id}: {message}"
-
-
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_every_assignment_plants_bugs(assignment):
-    bugs = planted_bugs(assignment, ROOT)
-    assert len(bugs) >= 5, f"solutions/{assignment}/planted_bugs.py: plant at least 5 typical mistakes"
-    assert sum(b.real_run for b in bugs) == 1, "mark exactly one bug real_run=True for the real nbgrader run"
-    graded = grade_cells(_solution(assignment))
-    assert set().union(*(b.fails for b in bugs)) == set(graded), "every graded part should catch a planted bug"
-
-
-@pytest.mark.parametrize("bug", BUGS, ids=[f"{b.assignment[:2]}-{b.cell}-{i}" for i, b in enumerate(BUGS)])
-def test_planted_bug_costs_points_and_is_named(bug):
-    grade = grade_in_process(bug.plant(_solution(bug.assignment)))
-    lost = {gid for gid, pts in grade.points.items() if pts < grade.max_points[gid]}
-    assert lost == bug.fails, f"planted {bug.new!r}: expected {set(bug.fails)} to fail, got {lost}: {grade.messages}"
-    for gid in bug.fails:
-        assert "CheckFailure" in grade.messages[gid], grade.messages[gid]
-    assert any(bug.says in grade.messages[gid] for gid in bug.fails), \
-        f"planted {bug.new!r}: no message says {bug.says!r}: {grade.messages}"
-
-
 # ---------------------------------------------------------------- the real nbgrader
 
 def _all_points(assignment):
     """Points of every graded cell, autograded or graded by hand (a written answer)."""
-    return {m["grade_id"]: m["points"] for m in map(nbgrader_meta, _solution(assignment).cells)
+    return {m["grade_id"]: m["points"] for m in map(nbgrader_meta, solution(assignment).cells)
             if m.get("grade") and "points" in m}
 
 
@@ -218,7 +131,7 @@ def test_nbgrader_gives_the_solution_full_marks(scratch, assignment):
     scratch, _ = scratch
     scores, max_score = _scores(scratch, assignment, "solution")
     assert max_score == sum(_all_points(assignment).values())
-    auto = grade_cells(_solution(assignment))
+    auto = grade_cells(solution(assignment))
     assert {g: scores[g] for g in auto} == auto                  # hand-graded answers wait for a human
 
 
@@ -236,7 +149,7 @@ def test_nbgrader_takes_points_for_a_planted_bug_and_says_why(scratch, assignmen
     scratch, _ = scratch
     bug = REAL_RUN_BUG[assignment]
     scores, _ = _scores(scratch, assignment, "planted")
-    auto = grade_cells(_solution(assignment))
+    auto = grade_cells(solution(assignment))
     assert {g for g in auto if scores[g] < auto[g]} == bug.fails
     assert sum(scores[g] for g in auto) == sum(auto.values()) - sum(auto[g] for g in bug.fails)
     feedback = "\n".join(_autograded_outputs(scratch, assignment, "planted", gid) for gid in bug.fails)
@@ -245,7 +158,7 @@ def test_nbgrader_takes_points_for_a_planted_bug_and_says_why(scratch, assignmen
 
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_validator_passes_the_solution(scratch, assignment):
+def test_validator_passes_thesolution(scratch, assignment):
     # `nbgrader validate` exits 0 whatever it finds, so the Validator's results are read instead
     _, validations = scratch
     assert validations[assignment, False] == {}, validations[assignment, False]
@@ -253,7 +166,7 @@ def test_validator_passes_the_solution(scratch, assignment):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_validator_inverted_finds_no_passing_test_in_the_exercise(scratch, assignment):
+def test_validator_inverted_finds_no_passing_test_in_theexercise(scratch, assignment):
     _, validations = scratch
     results = validations[assignment, True]
     assert not results.get("passed") and not results.get("changed") and not results.get("type_changed"), results
