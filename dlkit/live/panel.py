@@ -17,6 +17,7 @@ PANEL_HEIGHT = 250               # px of one panel's plot area
 PANEL_MIN_WIDTH = 260            # px: panels wrap to a new row below this (a narrow notebook, the file browser open)
 FONT = "11px"
 DEFAULT_FORMAT = "~g"            # d3: 0.25 as "0.25" (bqplot's default rounds it to "0.3"), 1000 as "1000"
+                                 # (numeric axes only: a category's name through a number format is "NaN")
 MARGIN = {"top": 28, "bottom": 42, "left": 56, "right": 24}    # px; the right margin keeps the last tick label
 SCALES = {"linear": bq.LinearScale, "log": bq.LogScale, "ordinal": bq.OrdinalScale}
 LINE_SWATCH = "<span style='display:inline-block;width:18px;border-top:2px {style} {color};" \
@@ -37,7 +38,8 @@ class Panel:
         self.x_kind, self.y_kind = x, y
         self.x, self.y = SCALES[x](), SCALES[y]()
         style = {"font-size": FONT}
-        x_format, y_format = x_format or DEFAULT_FORMAT, y_format or DEFAULT_FORMAT
+        x_format, y_format = (fmt or (None if kind == "ordinal" else DEFAULT_FORMAT)   # a name is no number
+                              for fmt, kind in ((x_format, x), (y_format, y)))
         self.x_axis = bq.Axis(scale=self.x, label=xlabel, tick_format=x_format, tick_style=style,
                               grid_lines="none", label_offset="32px")
         self.y_axis = bq.Axis(scale=self.y, label=ylabel, orientation="vertical", tick_format=y_format,

@@ -101,3 +101,11 @@ def test_zoned_histograms_may_leave_the_zone_legend_to_a_neighbour():
     chart = ZonedHistograms("batch", "value", zone_legend=False)
     chart.show(np.linspace(-1, 1, 3), [[0.5, 0.5]], ["z"], ["#0072B2"], zones=[(-1.0, 0.0, "dead", "#D55E00")])
     assert chart.zones.mark.visible and "dead" not in chart.legend_html.value
+
+
+def test_named_categories_are_labelled_by_their_names_not_a_number_format():
+    """d3's number format turns a name into "NaN" (the MetricsPanel's score bars read "NaN NaN NaN NaN")."""
+    chart = live.BarChart("scores", "score")
+    chart.show(["accuracy", "precision", "recall", "F1"], [[0.9, 0.8, 0.7, 0.75]], ["this model"], ["#0072b2"])
+    assert chart.x_axis.tick_format is None and chart.y_axis.tick_format == "~g"
+    assert chart.labelled() == ["accuracy", "precision", "recall", "F1"]
