@@ -62,13 +62,15 @@ class BarChart(Panel):
     """Groups of bars: one group per category (an ordinal x), one bar per series in it; x ticked at round steps
     when the categories are many (:func:`category_ticks`)."""
 
-    def __init__(self, title, ylabel, xlabel="", percent=False, log=False, y_range=None, **panel):
+    def __init__(self, title, ylabel, xlabel="", percent=False, log=False, y_range=None, least_top=None, **panel):
+        """``least_top``: y reaches at least this high (a few percent of dead units stay small, not the whole
+        height, and an empty chart keeps its scale); ``percent`` fixes y to 0-100 instead."""
         if percent and y_range is None:
             y_range = (0.0, 100.0)
             panel.setdefault("y_ticks", PERCENT_TICKS)
         panel.setdefault("y_format", TICK_FORMAT)
         super().__init__(title, xlabel, ylabel, x="ordinal", y="log" if log else "linear", y_range=y_range, **panel)
-        self.log, self.fixed_y = log, y_range is not None
+        self.log, self.fixed_y, self.least_top = log, y_range is not None, least_top
         self.bars = self.add(bq.Bars(x=["·"], y=[[0.0]], type="grouped", scales={"x": self.x, "y": self.y},
                                      padding=0.2, base=LOG_FLOOR if log else 0.0, stroke_width=0.0))
 
@@ -89,7 +91,8 @@ class BarChart(Panel):
         if self.x_axis.tick_labels != blank:
             self.x_axis.tick_labels = blank
         if not self.fixed_y and values.size:
-            self.fit_y(LOG_FLOOR if self.log else min(0.0, float(values.min())), float(values.max()))
+            top = max(float(values.max()), self.least_top if self.least_top is not None else -np.inf)
+            self.fit_y(LOG_FLOOR if self.log else min(0.0, float(values.min())), top)
         self.legend([(label, color, "dot") for label, color in zip(labels, colors)])
 
     def labelled(self):

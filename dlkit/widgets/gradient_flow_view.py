@@ -19,6 +19,7 @@ from ..plots.layer_stats import shown_layers
 from ..plots.palette import BLACK, BLUE, GREEN, PURPLE, VERMILLION
 
 BINS = 60
+LEAST_UNITS_TOP = 10.0     # % of units: the saturated/dead panel's y reaches this at least (0-100 hid 2 %)
 SPREAD_PERCENTILE = 99.5   # gradient histograms span this percentile of |dW|: a few outliers do not squash them
 HEALTHY_UPDATE = 1e-3      # Karpathy's rule of thumb for update std / weight std, drawn as a guide
 SATURATING = ("sigmoid", "tanh")
@@ -57,11 +58,13 @@ def short_layer_name(k, n, first=False):
     return f"layer {k + 1}" if first else str(k + 1)
 
 
-def histogram_data(arrays, symmetric=False):
+def histogram_data(arrays, symmetric=False, n_layers=None):
     """Shared bin edges (BINS + 1,) and shares (S, BINS) of the shown layers' values; labels name each layer
-    (their stds are the profile's). arrays: one array per layer (any shapes)."""
-    n = len(arrays)
-    picked = shown_layers(n)
+    (their stds are the profile's). arrays: one array per layer (any shapes), the first ``len(arrays)`` of a
+    network of ``n_layers`` (default: all of them; the hidden layers' activations leave out the output layer),
+    so that every panel shows, names and colours the same layers."""
+    n = n_layers or len(arrays)
+    picked = [k for k in shown_layers(n) if k < len(arrays)]
     values = [np.asarray(arrays[k], np.float64).ravel() for k in picked]
     values = [v[np.isfinite(v)] for v in values]
     finite = [v for v in values if v.size]
@@ -122,7 +125,8 @@ class GradientFlowView:
         self.gradients = live.Histograms("weight gradients per layer", "weight gradient dW")
         self.profile = LineBundle("std per layer", "standard deviation (log scale)",
                                   xlabel="layer (1 = nearest the input)", log=True, x_range=(0.5, 1.5), markers=True)
-        self.units = live.BarChart("saturated and dead units", "units (%)", xlabel="hidden layer", percent=True)
+        self.units = live.BarChart("saturated and dead units", "units (%)", xlabel="hidden layer",
+                                   least_top=LEAST_UNITS_TOP)
         self.updates = LineBundle("update:data ratio per layer", "update std / weight std (log scale)",
                                   xlabel="iteration (optimizer steps)", log=True)
         self.signal = LineBundle("gradient reaching each layer", "std of dL/db (log scale)",
@@ -139,7 +143,8 @@ class GradientFlowView:
         reads: the run's latest, else the snapshot's."""
         record = records[-1] if records else snap["record"]
         _label(self.activations.x_axis, f"activation {activation}(z)")
-        self.activations.show(*histogram_data(snap["h"][:-1]))                 # hidden layers: the output is linear
+        hidden = snap["h"][:-1]                                                   # the output layer is linear
+        self.activations.show(*histogram_data(hidden, n_layers=len(snap["h"])))
         self.gradients.show(*histogram_data(snap["dW"], symmetric=True))
         self._profile(record)
         self._units(record, activation)

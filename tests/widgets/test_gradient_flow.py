@@ -1,6 +1,8 @@
 """GradientFlowLab headless: the charts hold the statistics the engine recorded, frames come from inside the
 epoch, Stop and a mid-run learning rate act at the next epoch, and the issue-16 bugs (a healthy line beside dead
 units, crowded layer ticks) are gone."""
+import re
+
 import numpy as np
 
 from dlkit import widgets
@@ -8,6 +10,11 @@ from dlkit.live.bars import shares
 from dlkit.plots.layer_stats import shown_layers
 
 from .labs import click, line, wait_until
+
+
+def _legend(panel):
+    """The labels of a panel's legend row, in order."""
+    return re.findall(r"<span style='font-size:[^']*'>([^<]*)</span>", panel.legend_html.value)
 
 
 def _bars(lab):
@@ -141,3 +148,18 @@ def test_controls_moved_while_it_trains_say_when_they_apply():
         assert lab.wait(10)
     lab.controls["optimizer"].value = "adam"
     assert "applies when you press Train" in lab.status_text
+
+
+def test_histograms_name_and_colour_the_same_layers_and_no_hidden_layer_is_called_output():
+    # a depth-50 tanh net showed activations "layer 1, 11, 21, 30, 40, output" beside gradients "1, 11, 21,
+    # 31, 41, output": the 50th hidden layer was named output
+    lab = widgets.GradientFlowLab(depth=50, width=16, activation="tanh")
+    shown_acts, shown_grads = _legend(lab.view.activations), _legend(lab.view.gradients)
+    assert shown_grads == ["layer 1", "11", "21", "31", "41", "output"]
+    assert shown_acts == shown_grads[:-1]
+
+
+def test_a_few_percent_of_saturated_units_are_not_drawn_on_a_0_to_100_scale():
+    lab = widgets.GradientFlowLab(depth=10, width=16, activation="tanh")
+    top = lab.view.units.y.max
+    assert 10 <= top <= 20 and _bars(lab).max() <= top                 # 0-10 % shows 2 %; 0-100 % hid it
