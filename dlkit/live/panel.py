@@ -11,13 +11,14 @@ import math
 import bqplot as bq
 import ipywidgets as W
 
-from .ticks import LOG_FLOOR, linear_ticks, log_range, nice_range
+from .ticks import LOG_FLOOR, linear_ticks, log_format, log_range, nice_range
 
 PANEL_HEIGHT = 250               # px of one panel's plot area
 PANEL_MIN_WIDTH = 260            # px: panels wrap to a new row below this (a narrow notebook, the file browser open)
 FONT = "11px"
 DEFAULT_FORMAT = "~g"            # d3: 0.25 as "0.25" (bqplot's default rounds it to "0.3"), 1000 as "1000"
                                  # (numeric axes only: a category's name through a number format is "NaN")
+LOG_FORMATS = (DEFAULT_FORMAT, "~e")   # the log-axis formats :func:`.ticks.log_format` switches between
 MARGIN = {"top": 28, "bottom": 42, "left": 56, "right": 24}    # px; the right margin keeps the last tick label
 SCALES = {"linear": bq.LinearScale, "log": bq.LogScale, "ordinal": bq.OrdinalScale}
 LINE_SWATCH = "<span style='display:inline-block;width:18px;border-top:2px {style} {color};" \
@@ -132,7 +133,10 @@ class Panel:
             return
         with scale.hold_sync():
             scale.min, scale.max = new_lo, new_hi
-        axis.tick_values = ticks
+        with axis.hold_sync():
+            axis.tick_values = ticks
+            if kind == "log" and axis.tick_format in LOG_FORMATS:     # not a format the chart chose (".0%")
+                axis.tick_format = log_format(ticks)
 
 
 def row(*panels, gap="6px"):

@@ -10,6 +10,7 @@ ROUND_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
 TICKS_WANTED = 4                 # about this many ticks on an axis
 LOG_FLOOR = 1e-12                # what a log axis draws a zero (or a negative number) at
 MAX_POINTS = 600                 # points per line sent to the browser (more are thinned evenly)
+PLAIN_DECADES = (1e-4, 1e5)      # log ticks in this span read plainly (0.0001 ... 10000), else as powers of ten
 
 
 def nice_ceiling(value):
@@ -47,6 +48,13 @@ def log_range(lo, hi):
     if last - first == 1:
         ticks = sorted(ticks + [2 * 10.0 ** first, 5 * 10.0 ** first])
     return 10.0 ** first, 10.0 ** last, ticks
+
+
+def log_format(ticks):
+    """A d3 format for log-axis ticks that reads the same all along: "~g" (0.01, 1, 100) while every tick lies in
+    PLAIN_DECADES, else powers of ten throughout ("1e-12" ... "1e+0"; "~g" mixed "0.000001" with "1e-8")."""
+    inside = all(PLAIN_DECADES[0] <= abs(t) <= PLAIN_DECADES[1] for t in ticks if t)
+    return "~g" if inside else "~e"
 
 
 def thin(n, most=MAX_POINTS):

@@ -32,3 +32,22 @@ def test_thin_keeps_first_and_last_and_at_most_the_limit():
     assert ticks.thin(10) == slice(None)
     picked = ticks.thin(10_000, most=600)
     assert picked[0] == 0 and picked[-1] == 9_999 and len(picked) <= 600
+
+
+def test_log_ticks_read_alike_along_the_axis():
+    # the race's distance axis read "1, 0.01, 0.0001, 0.000001, 1e-8, 1e-10, 1e-12" under "~g"
+    assert ticks.log_format([1e-12, 1e-8, 1e-4, 1.0]) == "~e"
+    assert ticks.log_format([0.01, 0.1, 1.0, 10.0]) == "~g"
+
+
+def test_a_curve_falling_over_many_decades_gets_powers_of_ten():
+    from dlkit import live
+
+    chart = live.Curves("distance", "f - f*", log=True)
+    chart.show([live.Series("sgd", [0, 1, 2], [1.0, 0.1, 0.01], "#000000")])
+    assert chart.y_axis.tick_format == "~g"
+    chart.show([live.Series("sgd", [0, 1, 2], [1.0, 1e-6, 1e-12], "#000000")])
+    assert chart.y_axis.tick_format == "~e"
+    chosen = live.Panel("share", y="log", y_format=".0%")              # a format the chart chose stays
+    chosen.fit_y(1e-9, 1.0)
+    assert chosen.y_axis.tick_format == ".0%"
