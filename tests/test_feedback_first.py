@@ -239,6 +239,7 @@ def test_nbgrader_feedback_and_the_report_show_the_message_first_and_whole(tmp_p
     assert_message_first(error)
     assert message in plain(error["traceback"])[0]
     html = page.read_text()
+    assert "div.output_subarea pre { white-space: pre-wrap" in html      # the message wraps: no sideways scroll
     shown = re.sub(r"<[^>]+>", "", re.sub(r"<style.*?</style>", "", html, flags=re.S))
     part = shown[shown.index("test_dense_backward\n"):]
     part = part[:part.index("Student's answer")]                  # the test cell and its output, on the page

@@ -54,6 +54,7 @@ div.nbgrader_cell .input_area { background: white; border: none; }
 span.nbgrader-label { line-height: 25px; }
 .under-review { color: #8a6d3b; }
 math[display="block"] { margin: 0.6em 0; }
+div.output_subarea pre { white-space: pre-wrap; overflow-wrap: anywhere; }  /* a check's message read whole */
 </style>
 </head>
 {%- endblock header -%}
