@@ -146,7 +146,6 @@ def _for_real(as_written, float32):
 activate_all = _for_real(_activate_all, _FLOAT32["_activate_all"])
 activate_grad_all = _for_real(_activate_grad_all, _FLOAT32["_activate_grad_all"])
 update_all = _for_real(_update_all, _FLOAT32["_update_all"])
-_bias_corrections32 = _FLOAT32["bias_corrections"]
 
 
 @njit(cache=True, error_model="numpy")
