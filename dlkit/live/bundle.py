@@ -58,26 +58,8 @@ class LineBundle(Curves):
         if np.isfinite(Y).any():
             xs.append(x)
             ys.append(Y[np.isfinite(Y)])
-        for s in extra:
-            ex, ey = self._clean(s.x, s.y)
-            mark = self._line(s)
-            with mark.hold_sync():
-                mark.x, mark.y, mark.visible = ex, ey, len(ex) > 0
-            if len(ex):
-                xs.append(ex)
-                ys.append(ey)
-        named = {s.label for s in extra}
-        for label, mark in self.lines.items():
-            if label not in named and mark.visible:
-                mark.visible = False
-        points = [(float(px), self._clamp(float(py))) for px, py in blowups]
-        ys += [np.array([p[1] for p in points])] if points else []
-        self._fit_to(xs, ys)
-        self._draw_changes(changes)
-        with self.blowups.hold_sync():
-            self.blowups.visible = bool(points)
-            if points:
-                self.blowups.x, self.blowups.y = [p[0] for p in points], [p[1] for p in points]
+        self._draw_lines(extra, xs, ys)
+        self._finish(xs, ys, changes, blowups)
         self.legend([(label, color, "solid") for label, color in zip(labels, colors)]
                     + [(s.label, s.color, "dashed" if s.dashed else "solid") for s in extra]
                     + [(ZERO_NOTE, GREY, "dot")] * zeros)

@@ -75,6 +75,14 @@ class Curves(Panel):
         and the legend says so."""
         self.zero_at, zeros = self._zero_level(series)
         xs, ys = [], []
+        self._draw_lines(series, xs, ys)
+        self._finish(xs, ys, changes, blowups)
+        self.legend([(s.label, s.color, "dot" if s.dots else "dashed" if s.dashed else "solid") for s in series]
+                    + [(ZERO_NOTE, GREY, "dot")] * zeros)
+
+    def _draw_lines(self, series, xs, ys):
+        """One line mark per :class:`Series` (cleaned: finite, thinned), the marks of other labels hidden; the
+        drawn x and y arrays are appended to ``xs`` and ``ys`` (for the axes' bounds)."""
         shown = set()
         for s in series:
             x, y = self._clean(s.x, s.y)
@@ -88,6 +96,10 @@ class Curves(Panel):
         for label, mark in self.lines.items():
             if label not in shown and mark.visible:
                 mark.visible = False
+
+    def _finish(self, xs, ys, changes, blowups):
+        """The blow-up crosses, the axes' bounds around every drawn value (the crosses' included) and the
+        setting changes' rules."""
         points = [(float(x), self._clamp(float(y))) for x, y in blowups]
         ys += [np.array([p[1] for p in points])] if points else []
         self._fit_to(xs, ys)
@@ -96,8 +108,6 @@ class Curves(Panel):
             self.blowups.visible = bool(points)
             if points:
                 self.blowups.x, self.blowups.y = [p[0] for p in points], [p[1] for p in points]
-        self.legend([(s.label, s.color, "dot" if s.dots else "dashed" if s.dashed else "solid") for s in series]
-                    + [(ZERO_NOTE, GREY, "dot")] * zeros)
 
     def _zero_level(self, series):
         """(where a log axis draws zeros, whether any series has one)."""
