@@ -39,16 +39,9 @@ MISTAKES = {"axis_one": [("dense_backward", "db = dz.sum(axis=0)", "db = dz.sum(
 def answered(mistakes=()):
     """The released exercise with every solution cell answered from the solution, then ``mistakes`` planted."""
     from dlkit.course.bugs import plant
-    from dlkit.course.cells import cell_by_id, nbgrader_meta
+    from tests.course.submissions import answered as honest
 
-    nb = nbformat.read(str(ROOT / "exercises" / ASSIGNMENT / NAME), as_version=4)
-    sol = nbformat.read(str(ROOT / "solutions" / ASSIGNMENT / NAME), as_version=4)
-    for cell in nb.cells:
-        meta = nbgrader_meta(cell)
-        if meta.get("solution"):
-            source = cell_by_id(sol, meta["grade_id"]).source
-            cell.source = "\n".join(l for l in source.splitlines() if "### BEGIN SOLUTION" not in l
-                                    and "### END SOLUTION" not in l)
+    nb = honest(ASSIGNMENT)
     for cell, old, new in mistakes:
         nb = plant(nb, cell, old, new)
     return copy.deepcopy(nb)

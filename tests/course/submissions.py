@@ -11,17 +11,17 @@ ASSIGNMENT = "02-forward-pass"
 NAME = f"{ASSIGNMENT}.ipynb"
 
 
-def solution():
-    return nbformat.read(str(course.ROOT / "solutions" / ASSIGNMENT / NAME), as_version=4)
+def solution(assignment=ASSIGNMENT):
+    return nbformat.read(str(course.ROOT / "solutions" / assignment / f"{assignment}.ipynb"), as_version=4)
 
 
-def exercise():
-    return nbformat.read(str(course.ROOT / "exercises" / ASSIGNMENT / NAME), as_version=4)
+def exercise(assignment=ASSIGNMENT):
+    return nbformat.read(str(course.ROOT / "exercises" / assignment / f"{assignment}.ipynb"), as_version=4)
 
 
-def answered():
+def answered(assignment=ASSIGNMENT):
     """The exercise as an honest student submits it: every solution cell holds the solution's code."""
-    nb, sol = exercise(), solution()
+    nb, sol = exercise(assignment), solution(assignment)
     for cell in nb.cells:
         meta = nbgrader_meta(cell)
         if meta.get("solution"):
