@@ -64,7 +64,8 @@ SPECS = (
          ("slider", "seed"), mid_run=("learning rate", "lr 0.01→")),
     Spec("optimizer-race", "OptimizerRace", 'surface="quadratic", condition=30', "Race",
          ("slider", "condition κ")),
-    Spec("batch-size", "BatchSizeLab", 'dataset="spirals", n_samples=600, amount=5', "Run sweep",
+    # a watched sweep takes WATCH_RATE epochs a second: 20 epochs are 0.8 s of frames (5 were 0.2 s, 2-3 changes)
+    Spec("batch-size", "BatchSizeLab", 'dataset="spirals", n_samples=600, amount=20', "Run sweep",
          ("select", "loss against")),
     Spec("metrics", "MetricsPanel", "positive_share=0.1", "Train model", ("slider", "threshold"), min_changes=1),
 )
