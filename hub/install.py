@@ -154,13 +154,15 @@ def make_public(path):
 # ---------------------------------------------------------------- 4: the environment's Jupyter config
 
 def configure_env(site: Site):
-    """nbgrader_config.py (exchange, course, hub auth), instructor tools off, JupyterLab quiet: env/etc/jupyter."""
+    """nbgrader_config.py (exchange, course, hub auth), instructor tools off, JupyterLab quiet, live frames sent
+    at once (dlkit.live.transport): env/etc/jupyter."""
     site.jupyter_config.mkdir(parents=True, exist_ok=True)
     text = (REPO / "hub" / "nbgrader_config.py").read_text()
     text = text.replace(str(Site.data / "exchange"), str(site.exchange))
     (site.jupyter_config / "nbgrader_config.py").write_text(text)
     written = lab.hide_instructor_tools(site.env, keep_assignment_list=True)
     written.append(lab.write_quiet_settings(site.env))
+    written.append(lab.write_live_transport(site.env))
     make_public(site.jupyter_config)
     return written
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from dlkit.live.transport import SERVER_OPTION
 from tools import lab
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +30,7 @@ def test_the_command_opens_the_course_root_with_notebook_00(monkeypatch):
     assert f"--ServerApp.root_dir={ROOT}" in cmd and "--ServerApp.port=8899" in cmd
     assert "--LabApp.default_url=/lab/tree/notebooks/00-orientation.ipynb" in cmd
     assert "--LabApp.news_url=None" in cmd and "--allow-root" not in cmd
+    assert SERVER_OPTION in cmd
     monkeypatch.setattr(lab, "running_as_root", lambda: True)
     assert "--allow-root" in lab.lab_command(ROOT)
 
@@ -46,6 +48,15 @@ def test_quiet_settings_and_tool_toggles_merge_into_existing_files(tmp_path):
     assert config["lockedExtensions"] == {"@jupyter/nbgrader:formgrader": True}
     assert json.loads(server.read_text()) == {
         "ServerApp": {"jpserver_extensions": {"nbgrader.server_extensions.formgrader": False}}}
+
+
+def test_the_live_transport_merges_into_the_environments_server_config(tmp_path):
+    path = tmp_path / "etc" / "jupyter" / "jupyter_server_config.d" / "dlkit-live.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"ServerApp": {"port": 9000}}))
+    assert lab.write_live_transport(tmp_path) == path
+    assert json.loads(path.read_text()) == {"ServerApp": {
+        "port": 9000, "kernel_websocket_connection_class": "dlkit.live.transport.NoDelayConnection"}}
 
 
 def test_an_environment_the_account_cannot_write_still_starts_the_lab(monkeypatch, capsys):
@@ -74,8 +85,9 @@ def test_an_environment_the_account_cannot_write_still_starts_the_lab(monkeypatc
     monkeypatch.setattr(lab, "server_url", lambda pid, **kw: "http://127.0.0.1:8888/lab?token=t")
     assert lab.main(["--", "--no-browser"]) == 0
     out = capsys.readouterr()
-    assert "could not write JupyterLab's quiet settings" in out.err and "Permission denied" in out.err
+    assert "could not write JupyterLab's settings into the environment" in out.err and "Permission denied" in out.err
     assert "--LabApp.news_url=None" in started[0] and "--no-browser" in started[0]
+    assert SERVER_OPTION in started[0]                # live frames still sent at once, from the command line
     assert "==> JupyterLab is running the course: http://127.0.0.1:8888/lab?token=t" in out.out
 
 

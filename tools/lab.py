@@ -6,7 +6,9 @@
 JupyterLab opens at the course root (the folder holding this `tools/`), so `notebooks/` and `exercises/` are both
 in the file browser, with the orientation notebook open. The environment's JupyterLab settings (written under
 `sys.prefix`, never into `~/.jupyter`) turn off the news feed, the update check and the news prompt. As root (CI,
-containers, most hub images) it passes `--allow-root`, and only then.
+containers, most hub images) it passes `--allow-root`, and only then. The server sends the labs' live frames
+without TCP's small-write delay (`dlkit.live.transport`, passed on the command line and written into the
+environment's server config, so a plain `jupyter lab` or `jupyter notebook` in it gets it too).
 
 nbgrader installs instructor tools into every JupyterLab (Create Assignment, Formgrader, Course List). A student's
 environment hides them with `--hide-instructor-tools`: the lab plugins are disabled and locked and the server
@@ -65,6 +67,15 @@ def write_quiet_settings(prefix=sys.prefix):
     return _merge_json(Path(prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json", QUIET_SETTINGS)
 
 
+def write_live_transport(prefix=sys.prefix):
+    """The environment's Jupyter server config (etc/jupyter/jupyter_server_config.d): the kernel websocket that
+    writes the labs' frames at once (:mod:`dlkit.live.transport`). Returns the file written."""
+    from dlkit.live.transport import SERVER_CONFIG
+
+    path = Path(prefix) / "etc" / "jupyter" / "jupyter_server_config.d" / "dlkit-live.json"
+    return _merge_json(path, SERVER_CONFIG)
+
+
 def toggle_nbgrader_tools(config_dir, enabled, lab_plugins, server_extensions):
     """Turn nbgrader lab plugins and server extensions on or off in one Jupyter config directory.
 
@@ -103,8 +114,10 @@ def running_as_root():
 
 def lab_command(root=ROOT, port=None, extra=()):
     """The `jupyter lab` command line for the course at root."""
+    from dlkit.live.transport import SERVER_OPTION
+
     cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={Path(root).resolve()}",
-           "--LabApp.news_url=None"]
+           "--LabApp.news_url=None", SERVER_OPTION]
     first = first_notebook(root)
     if first:
         cmd.append(f"--LabApp.default_url=/lab/tree/{first}")
@@ -150,9 +163,10 @@ def main(argv=None):
         return 0
     try:
         write_quiet_settings()
+        write_live_transport()
     except OSError as err:                # an environment this account cannot write (a shared, root-owned one)
-        print(f"note: could not write JupyterLab's quiet settings ({err}); news stays off (--LabApp.news_url), "
-              "the update check may show", file=sys.stderr)
+        print(f"note: could not write JupyterLab's settings into the environment ({err}); news stays off "
+              "(--LabApp.news_url), the update check may show", file=sys.stderr)
     server = subprocess.Popen(lab_command(args.root, args.port, args.jupyter_args))
     # Ctrl+C reaches JupyterLab (same terminal), which asks before it stops: this wrapper waits for it
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -19,6 +19,7 @@ field                  a scalar field over a plane (optimizer surfaces, maps), w
 matrix                 a labelled matrix of counts (confusion matrices)
 precision_recall       a classifier's precision-recall curve over equal-F1 lines, a threshold's point
 raster                 arrays -> RGBA pixels -> PNG bytes, and the colour maps
+transport              the server's kernel websocket with TCP_NODELAY, so a frame arrives whole
 =====================  ==========================================================================
 """
 from .bars import BarChart, Histograms, category_ticks, shares

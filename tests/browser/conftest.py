@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from dlkit.live.transport import SERVER_OPTION as NODELAY
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -68,7 +70,7 @@ def jupyter(tmp_path_factory):
                IPYTHONDIR=str(base / "ipython"), PYTHONUNBUFFERED="1")
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
            f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False",
-           "--LabApp.news_url=None"]
+           "--LabApp.news_url=None", NODELAY]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
     url = f"http://127.0.0.1:{port}"
