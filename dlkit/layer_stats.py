@@ -47,12 +47,14 @@ class LayerStats:
             return [steps_per_epoch]
         return list(range(self.every, steps_per_epoch + 1, self.every))
 
-    def record(self, model, X_probe, grad, before, iteration, training=None):
+    def record(self, model, X_probe, grad, before, iteration, training=None, outputs=None):
         """One record (see the class) of ``model`` on X_probe (N, D_0), from the flat gradient ``grad`` (P,) of
         the last step and the flat parameters ``before`` (P,) it started from. ``training`` overrides the
-        observer's mode for the activation statistics."""
+        observer's mode for the activation statistics; ``outputs`` are ``model.layer_outputs(X_probe,
+        training)`` where the caller has them already (a live lab draws its frame from the same pass)."""
         training = self.training if training is None else bool(training)
-        outputs = model.layer_outputs(X_probe, training=training)
+        if outputs is None:
+            outputs = model.layer_outputs(X_probe, training=training)
         grads, old = model.views(grad), model.views(before)
         rec = {"iteration": iteration, **{key: [] for key in self.KEYS}}
         for k, out in enumerate(outputs, start=1):

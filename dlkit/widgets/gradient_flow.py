@@ -48,16 +48,19 @@ NEXT_RUN_CONTROLS = ("optimizer", "batch_size", "epochs")          # speed appli
 
 
 class _LiveStats(dk.LayerStats):
-    """LayerStats that hands each record, with the model, the probe batch and the step's gradient (P,), to
-    ``on_record`` as soon as it is taken (inside the epoch): the lab's chance to draw a frame."""
+    """LayerStats that hands each record, with the model, the layers' outputs on the probe batch and the step's
+    gradient (P,), to ``on_record`` as soon as it is taken (inside the epoch): the lab's chance to draw a frame
+    (from the same forward pass as the record)."""
 
     def __init__(self, on_record, **stats):
         super().__init__(**stats)
         self.on_record = on_record
 
     def record(self, model, X_probe, grad, before, iteration, training=None):
-        rec = super().record(model, X_probe, grad, before, iteration, training)
-        self.on_record(rec, model, X_probe, grad)
+        training = self.training if training is None else bool(training)
+        outputs = model.layer_outputs(X_probe, training=training)
+        rec = super().record(model, X_probe, grad, before, iteration, training, outputs)
+        self.on_record(rec, model, outputs, grad)
         return rec
 
 
@@ -225,7 +228,7 @@ class GradientFlowLab(base.Lab):
         self.report(self.hist)
         self.redraw()
 
-    def _on_record(self, record, model, X_probe, grad):
+    def _on_record(self, record, model, outputs, grad):
         """A record was just taken inside the epoch: draw it as a frame, unless the last one was too recent.
         Frames keep at most half of the time (the next waits as long as this one took, FRAME_INTERVAL at
         least), so a deep network still trains while it is watched."""
@@ -233,7 +236,6 @@ class GradientFlowLab(base.Lab):
         began = time.perf_counter()
         if began < self._next_frame:
             return
-        outputs = model.layer_outputs(X_probe, training=self.controls["batch_norm"].value)
         views = model.views(grad.copy())                     # the step's gradient: the buffer is reused
         self.snap = {"h": [o["h"] for o in outputs],
                      "dW": [views[param_name(WEIGHT, k)] for k in range(1, model.n_layers + 1)], "record": record}
