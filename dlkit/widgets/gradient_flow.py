@@ -45,6 +45,10 @@ RECORDS_PER_EPOCH = 8
 NETWORK_CONTROLS = ("depth", "width", "activation", "init", "weight_scale", "batch_norm", "seed")
 LIVE_CONTROLS = ("lr", "clip_norm")                  # a running fit takes these up at its next epoch (dk.Adjust)
 NEXT_RUN_CONTROLS = ("optimizer", "batch_size", "epochs")          # speed applies at once (the next epoch's pace)
+# At "watch" speed the training thread waits this long after each frame while the page draws it: a deep network
+# trains slower than WATCH_RATE, flat out, and on a 2-core machine it would take the core the browser draws with
+# (depth 50 in Chromium: 10-11 frames per second without the wait, 16-17 with it)
+PAGE_TIME = base.FRAME_INTERVAL
 
 
 class _LiveStats(dk.LayerStats):
@@ -231,7 +235,8 @@ class GradientFlowLab(base.Lab):
     def _on_record(self, record, model, outputs, grad):
         """A record was just taken inside the epoch: draw it as a frame, unless the last one was too recent.
         Frames keep at most half of the time (the next waits as long as this one took, FRAME_INTERVAL at
-        least), so a deep network still trains while it is watched."""
+        least), so a deep network still trains while it is watched; at "watch" speed the run then waits
+        PAGE_TIME for the page to draw."""
         self._pending = record
         began = time.perf_counter()
         if began < self._next_frame:
@@ -243,6 +248,8 @@ class GradientFlowLab(base.Lab):
         self.redraw()
         took = time.perf_counter() - began
         self._next_frame = time.perf_counter() + max(base.FRAME_INTERVAL - took, took)
+        if self.watching and self.controls["speed"].value == "watch":
+            self.pause(PAGE_TIME)                          # the page draws this frame meanwhile
 
     def report(self, hist):
         """The status line: epoch, iteration, train loss, and where the run blew up if it did."""

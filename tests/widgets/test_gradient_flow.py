@@ -74,6 +74,20 @@ def test_frames_come_from_inside_the_epoch():
     assert len(lab.snap["dW"]) == 51
 
 
+def test_a_watched_deep_run_leaves_the_page_time_to_draw_each_frame():
+    """At "watch" speed a frame is followed by PAGE_TIME of waiting (the browser's core); at "fast", or run from
+    a script, it trains on at once."""
+    from dlkit.widgets import gradient_flow
+
+    for speed, clicked, waits in (("watch", True, True), ("fast", True, False), ("watch", False, False)):
+        lab = widgets.GradientFlowLab(depth=20, width=16, epochs=2, speed=speed)
+        paused = []
+        lab.pause = paused.append
+        click(lab, "train") if clicked else lab.train(wait=True)
+        after_frames = paused.count(gradient_flow.PAGE_TIME)
+        assert after_frames >= 1 if waits else after_frames == 0, (speed, clicked, paused)
+
+
 def test_stop_and_a_new_learning_rate_act_at_the_next_epoch():
     lab = widgets.GradientFlowLab(depth=4, width=16, activation="tanh", epochs=50, lr=0.05, speed="watch")
     lab.buttons["train"].click()                            # paced: about 25 epochs a second
