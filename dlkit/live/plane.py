@@ -16,6 +16,8 @@ from .raster import class_mix, field_colors, to_png
 
 POINT_SIZE = 16                  # bqplot's default_size is an area in px²
 BLANK = np.full((2, 2, 4), 255, np.uint8)
+TILE_FRAME = 1                   # pixels of grey around each unit's map in a montage
+FRAME_RGBA = (176, 176, 176, 255)
 
 
 class Raster:
@@ -89,16 +91,25 @@ class Montage(Panel):
         self.add(self.raster.mark)
 
     def show(self, H, most=8, gap=2):
-        """H (R, R, U): activations of U units on an R x R grid; the first ``most`` units are shown."""
+        """H (R, R, U): activations of U units on an R x R grid; the first ``most`` units are shown, each inside a
+        one-pixel grey frame (a ReLU's zero zone is white like the page: the frame shows where its map ends),
+        ``gap`` transparent pixels apart."""
         R, _, U = H.shape
         shown = min(U, most)
         cols = min(self.columns, shown)
         rows = -(-shown // cols)
-        tiles = np.full((rows * (R + gap), cols * (R + gap)), np.nan)
+        cell = R + 2 * TILE_FRAME                                  # a unit's map inside its frame
+        step = cell + gap
+        tiles = np.full((rows * step - gap, cols * step - gap), np.nan)
+        framed = np.zeros(tiles.shape, dtype=bool)
         for u in range(shown):
             r, c = divmod(u, cols)
             scale = np.max(np.abs(H[:, :, u])) or 1.0
-            top = (rows - 1 - r) * (R + gap)                  # unit 1 at the top left: row 0 is the bottom
-            tiles[top:top + R, c * (R + gap):c * (R + gap) + R] = H[:, :, u] / scale
-        self.raster.show(field_colors(tiles, -1.0, 1.0, cmap="diverging"), (0.0, 1.0, 0.0, 1.0))
+            top, left = (rows - 1 - r) * step, c * step           # unit 1 at the top left: row 0 is the bottom
+            framed[top:top + cell, left:left + cell] = True
+            inner = slice(top + TILE_FRAME, top + TILE_FRAME + R), slice(left + TILE_FRAME, left + TILE_FRAME + R)
+            tiles[inner] = H[:, :, u] / scale
+        pixels = field_colors(tiles, -1.0, 1.0, cmap="diverging")
+        pixels[framed & np.isnan(tiles)] = FRAME_RGBA
+        self.raster.show(pixels, (0.0, 1.0, 0.0, 1.0))
         self.legend([(f"units 1–{shown} of {U}, left to right", "#999999", "dot")])

@@ -5,7 +5,7 @@ import numpy as np
 from PIL import Image
 
 from dlkit import live
-from dlkit.live import raster
+from dlkit.live import plane, raster
 from dlkit.plots.palette import CLASS_COLORS
 
 
@@ -39,16 +39,21 @@ def test_png_rows_start_at_the_top():
     assert list(decoded[1, 0]) == [255, 0, 0, 255]
 
 
-def test_montage_tiles_each_unit_scaled_to_itself():
+def test_montage_tiles_each_unit_scaled_to_itself_inside_a_grey_frame():
     montage = live.Montage(columns=2)
     H = np.stack([np.full((3, 3), 5.0), np.full((3, 3), -0.1), np.zeros((3, 3))], axis=-1)   # (3, 3, 3 units)
     montage.show(H, gap=1)
     pixels = _pixels(montage.raster.mark.image)
-    assert pixels.shape == (2 * 4, 2 * 4, 4)
-    assert pixels[0, 0, 3] == 0                                     # the gap above the tiles is transparent
-    top_left, top_right = pixels[1, 0, :3], pixels[1, 4, :3]        # PNG rows start at the top: units 1 and 2
+    cell = 3 + 2 * plane.TILE_FRAME
+    assert pixels.shape == (2 * cell + 1, 2 * cell + 1, 4)           # 2 x 2 framed tiles, one gap between
+    assert pixels[cell, 0, 3] == 0 and pixels[0, cell, 3] == 0       # the gaps are transparent
+    assert tuple(pixels[0, 0]) == plane.FRAME_RGBA                   # PNG rows start at the top: unit 1's frame
+    assert tuple(pixels[-1, cell + 1, 3:]) == (0,)                   # no 4th unit: no frame at the bottom right
+    top_left, top_right = pixels[1, 1, :3], pixels[1, cell + 2, :3]  # inside the frames: units 1 and 2
     assert np.abs(top_left - raster.colormap("diverging")[-1]).max() <= 1
     assert np.abs(top_right - raster.colormap("diverging")[0]).max() <= 1
+    zero_unit = pixels[cell + 2, 1, :3]                             # unit 3 (all zero): white inside grey
+    assert zero_unit.min() >= 240 and tuple(pixels[cell + 1, 0]) == plane.FRAME_RGBA
     assert "units 1–3 of 3" in montage.legend_html.value
 
 
