@@ -133,20 +133,25 @@ def _dladdr():
 _NO_SWITCH = ctypes.CFUNCTYPE(None, ctypes.c_int)(lambda threads: None)   # the same type, doing nothing
 
 
-def call_with_blas_switch(kernel, *args, most_threads=1):
-    """``kernel(*args, (set_threads, most_threads))``: a compiled kernel that sets the BLAS thread count before
-    each of its products (dlkit.kernels.cpu.products), never above ``most_threads``; the library's own setting
-    is put back afterwards. Where the switch cannot be found, the kernel gets one that does nothing and runs
-    with one BLAS thread, as before."""
+def call_with_blas_switch(kernel, *args, most_threads=1, fast=None):
+    """``kernel(*args, (set_threads, most_threads, fast))``: a compiled kernel that sets the BLAS thread count
+    before each of its products (dlkit.kernels.cpu.products), never above ``most_threads``; the library's own
+    setting is put back afterwards. ``fast`` is the faster BLAS for the products that get two threads (its
+    per-thread count is cleared afterwards) or a stand-in. Where the switch cannot be found, the kernel gets one
+    that does nothing and runs with one BLAS thread, as before."""
     switch = blas_thread_switch()
-    if switch is None:
-        with single_threaded_blas():
-            return kernel(*args, (_NO_SWITCH, 1))
-    before = switch.get()
     try:
-        return kernel(*args, (switch.set, most_threads))
+        if switch is None:
+            with single_threaded_blas():
+                return kernel(*args, (_NO_SWITCH, 1, fast))
+        before = switch.get()
+        try:
+            return kernel(*args, (switch.set, most_threads, fast))
+        finally:
+            switch.set(before)
     finally:
-        switch.set(before)
+        if fast is not None and fast.on:
+            fast.set_threads(0)                   # 0: this thread follows the library's own setting again
 
 
 SPARE_CORE_WINDOW_S = 0.25     # how long a look at the other processes' CPU use lasts before it is taken again

@@ -7,7 +7,7 @@ import pytest
 
 import dlkit as dk
 from dlkit.kernels import cpu, host
-from dlkit.kernels.cpu import products
+from dlkit.kernels.cpu import mkl, products
 
 WIDE = [64, 1024, 1024, 10]          # 64 x 1024 x 1024 multiply-adds at batch 64: far above the threshold
 SMALL = [2, 16, 16, 2]
@@ -74,9 +74,9 @@ def test_the_compiled_product_sets_its_thread_count_before_it_multiplies():
     rng = np.random.default_rng(0)
     small, wide = rng.normal(size=(32, 16)), rng.normal(size=(128, 128))
     out_small, out_wide = np.empty((32, 16)), np.empty((128, 128))
-    products.matmul(small, small.T @ small, out_small, (switch, 2))
-    products.matmul(wide, wide, out_wide, (switch, 2))                  # 128^3 = 2^21 multiply-adds
-    products.matmul(wide, wide, out_wide, (switch, 1))                  # capped where the other core is busy
+    products.matmul(small, small.T @ small, out_small, (switch, 2, mkl.NO_GEMM))
+    products.matmul(wide, wide, out_wide, (switch, 2, mkl.NO_GEMM))                  # 128^3 = 2^21 multiply-adds
+    products.matmul(wide, wide, out_wide, (switch, 1, mkl.NO_GEMM))                  # capped where the other core is busy
     assert seen == [1, 2, 1]
     np.testing.assert_allclose(out_wide, wide @ wide)
 
@@ -85,5 +85,58 @@ def test_the_librarys_own_setting_is_put_back_after_a_kernel(monkeypatch):
     seen, setter = _recording_switch()
     monkeypatch.setattr(host, "blas_thread_switch", lambda: host.BlasSwitch(setter, lambda: 7))
     given = []
-    assert host.call_with_blas_switch(lambda *args: given.append(args[-1]) or "done", 1, most_threads=2) == "done"
-    assert given == [(setter, 2)] and seen == [7]
+    assert host.call_with_blas_switch(lambda *args: given.append(args[-1]) or "done", 1, most_threads=2,
+                                      fast=mkl.NO_GEMM) == "done"
+    assert given == [(setter, 2, mkl.NO_GEMM)] and seen == [7]
+
+
+def _recording_fast_gemm():
+    """MKL's gemm with a thread setter that records each setting (skips without PyTorch's MKL)."""
+    real = mkl.fast_gemm()
+    if not real.on:
+        pytest.skip("no MKL in this environment's PyTorch: the products use np.dot")
+    seen = []
+    setter = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int)(lambda n: seen.append(n) or 0)
+    return seen, real._replace(set_threads=setter)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_product_that_gets_two_threads_goes_to_mkl_in_every_layout(dtype):
+    seen, fast = _recording_fast_gemm()
+    rng = np.random.default_rng(0)
+    A, B = rng.normal(size=(128, 160)).astype(dtype), rng.normal(size=(160, 128)).astype(dtype)  # 2.6M MACs
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    for a in (A, np.asfortranarray(A)):
+        for b in (B, np.asfortranarray(B)):
+            out = np.full((128, 128), np.nan, dtype)
+            products.matmul(a, b, out, (_recording_switch()[1], 2, fast))
+            np.testing.assert_allclose(out, A.astype(np.float64) @ B, rtol=tol, atol=tol)
+    assert seen == [2] * 4
+    strided = np.hstack([B, B])[:, ::4]                                  # (160, 64), every 4th column
+    tall = np.vstack([A, A])                                             # (256, 160): 2.6M MACs again
+    out = np.empty((256, 64), dtype)                                     # not row- or column-major: np.dot
+    products.matmul(tall, strided, out, (_recording_switch()[1], 2, fast))
+    np.testing.assert_allclose(out, tall.astype(np.float64) @ strided, rtol=tol, atol=tol)
+    assert seen == [2] * 4
+
+
+def test_mkls_thread_count_for_this_thread_is_cleared_after_a_kernel():
+    seen, fast = _recording_fast_gemm()
+    host.call_with_blas_switch(lambda *args: None, most_threads=2, fast=fast)
+    assert seen == [0]
+
+
+@pytest.mark.parametrize("dtype, tol", [("float32", 1e-5), ("float64", 1e-12)])
+def test_a_wide_net_trained_through_mkl_matches_the_numpy_reference(dtype, tol):
+    sizes = [64, 256, 256, 10]                                           # 64 x 256 x 256 = 4.2M MACs at batch 64
+    assert products.needs_two_threads(dk.MLP(sizes).layout, 64)
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(256, 64)), rng.integers(0, 10, 256)
+    trained = {}
+    for backend in ("numpy", "cpu"):
+        with dk.using_backend(backend):
+            model = dk.MLP(sizes, activation="relu", seed=0, dtype=dtype)
+            dk.fit(model, X, y, epochs=2, batch_size=64, optimizer="adam", lr=1e-3, verbose=False)
+            trained[backend] = model.theta.astype(np.float64)
+    scale = np.abs(trained["numpy"]).max()
+    assert np.abs(trained["cpu"] - trained["numpy"]).max() <= tol * scale

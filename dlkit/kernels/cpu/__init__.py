@@ -6,7 +6,7 @@ paid once per epoch, not once per step. One file per part:
 * :mod:`.elementwise` the textbook's scalar maths (``activations.activate``, ``losses.row_loss``,
   ``optimizers.update_flat``, ``rng.hashed_uniform``, ...) compiled, and the loops over it;
 * :mod:`.products`    the matrix products: BLAS with one thread for the course's small layers, two for wide ones
-  while the other core is free;
+  while the other core is free (through MKL, :mod:`.mkl`, where PyTorch's wheel brings it);
 * :mod:`.steps`       layers forward and backward, clip and update, the fused epoch.
 
 This module is the contract's entry points (see :mod:`dlkit.kernels`): each hands the compiled code the BLAS
@@ -19,26 +19,32 @@ import sys
 from ...packing import BATCH
 from ..host import HostRun, call_with_blas_switch, other_work
 from . import steps
+from .mkl import NO_GEMM, fast_gemm
 from .products import needs_two_threads
 from .elementwise import _SCALAR, _activate, _activate_grad  # noqa: F401  (the compiled scalar code, for tests)
 
 
 def forward(layout, theta, buffers, hyper, X):
     """Evaluation-mode forward pass: X (N, D0) -> outputs (N, C)."""
-    return call_with_blas_switch(steps.forward, layout, theta, buffers, hyper, X,
-                                 most_threads=blas_threads_for(layout, len(X)))
+    return _call(steps.forward, layout, len(X), theta, buffers, hyper, X)
 
 
 def forward_backward(layout, theta, grad, buffers, hyper, iconf, X, T):
     """Training-mode forward and backward on one batch; fills grad (P,), returns the batch-mean data loss."""
-    return call_with_blas_switch(steps.forward_backward, layout, theta, grad, buffers, hyper, iconf, X, T,
-                                 most_threads=blas_threads_for(layout, len(X)))
+    return _call(steps.forward_backward, layout, len(X), theta, grad, buffers, hyper, iconf, X, T)
 
 
 def train_steps(layout, theta, grad, state, buffers, hyper, iconf, X, T, order, record):
     """The fused mini-batch loop over ``order``; returns the number of steps taken."""
-    return call_with_blas_switch(steps.train_steps, layout, theta, grad, state, buffers, hyper, iconf, X, T, order,
-                                 record, most_threads=blas_threads_for(layout, iconf[BATCH]))
+    return _call(steps.train_steps, layout, iconf[BATCH], theta, grad, state, buffers, hyper, iconf, X, T, order,
+                 record)
+
+
+def _call(kernel, layout, rows, *args):
+    """``kernel(layout, *args, blas)`` with the thread cap and, for a net with wide products, the faster BLAS."""
+    wide = needs_two_threads(layout, rows)
+    return call_with_blas_switch(kernel, layout, *args, most_threads=blas_threads_for(layout, rows),
+                                 fast=fast_gemm() if wide else NO_GEMM)
 
 
 def blas_threads_for(layout, rows):
