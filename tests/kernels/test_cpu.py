@@ -140,3 +140,29 @@ def test_a_wide_net_trained_through_mkl_matches_the_numpy_reference(dtype, tol):
             trained[backend] = model.theta.astype(np.float64)
     scale = np.abs(trained["numpy"]).max()
     assert np.abs(trained["cpu"] - trained["numpy"]).max() <= tol * scale
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_a_long_stretch_updated_in_two_halves_matches_one_pass(optimizer):
+    from dlkit import optimizers
+    from dlkit.kernels.cpu import steps
+    from dlkit.kernels.cpu.elementwise import real_hyper
+
+    P = steps.PARALLEL_UPDATE_FROM + 3                                   # odd: the halves differ by one
+    rng = np.random.default_rng(0)
+    grad = rng.normal(size=P).astype(np.float32)
+    from dlkit import packing
+
+    hyper = dk.MLP([2, 2], seed=0).hyper()
+    hyper[:packing.N_OPTIMIZER_SLOTS] = optimizers.get(optimizer, lr=0.01).vector()
+    results = []
+    for threads in (1, 2):
+        theta, state = np.ones(P, np.float32), np.zeros((2, P), np.float32)
+        stretches = steps.trainable_stretches(state)
+        for t in (1, 2):
+            steps.clip_and_update(theta, grad.copy(), state, hyper, optimizers.ID[optimizer], t, stretches,
+                                  real_hyper(hyper, theta), threads)
+        results.append((theta, state))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    assert not np.array_equal(results[0][0], np.ones(P, np.float32))     # it did move

@@ -11,13 +11,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from ...packing import (ABSENT, ACT, B_OFF, BATCH, BETA_OFF, BN_EPS, BN_MOMENTUM, CLIP, D_IN, D_OUT, DROP, DROPOUT,
                         G_OFF, L1, L2, LOSS, N_ICONF, N_MOMENTS, OPT, RECORD_ACCURACY, RECORD_LOSS, RM_OFF, SEED,
                         STATE_M, STATE_V, STEP, UPDATE_STATS, W_OFF)
 from .elementwise import _SCALAR, activate_all, activate_grad_all, real_hyper, update_all
 from .products import matmul
+
+PARALLEL_UPDATE_FROM = 1 << 20   # parameters in one stretch from which two threads update it (a step's update of
+HALVES = 2                       # [64, 2048, 2048, 10]'s 4.3M: 1.2 ms on one core, 0.6 on two; docs/performance.md)
 
 _row_loss, _row_class, _is_classification = _SCALAR["row_loss"], _SCALAR["row_class"], _SCALAR["is_classification"]
 _bias_corrections, _clip_factor = _SCALAR["bias_corrections"], _SCALAR["clip_factor"]
@@ -204,11 +207,12 @@ def trainable_stretches(state):
 
 
 @njit(cache=True, error_model="numpy")
-def clip_and_update(theta, grad, state, hyper, opt, t, stretches, rhyper):
+def clip_and_update(theta, grad, state, hyper, opt, t, stretches, rhyper, threads=1):
     """Clip the gradient's global L2 norm to hyper[CLIP] (if > 0), then apply one optimizer step to the
     trainable ``stretches`` (from :func:`trainable_stretches`). Frozen entries' gradients are zeroed (so they do
     not count in the norm) and their weights and optimizer state never move. ``rhyper`` is hyper in theta's
-    dtype (:func:`.elementwise.real_hyper`): the update computes in theta's real type."""
+    dtype (:func:`.elementwise.real_hyper`): the update computes in theta's real type. With ``threads`` = 2 a
+    stretch of PARALLEL_UPDATE_FROM entries or more is updated in two halves at once."""
     if stretches.shape[0] != 1 or stretches[0, 1] - stretches[0, 0] != grad.shape[0]:
         kept = 0
         for s in range(stretches.shape[0]):                         # zero the gaps between the stretches
@@ -229,7 +233,20 @@ def clip_and_update(theta, grad, state, hyper, opt, t, stretches, rhyper):
     m, v = state[STATE_M], state[STATE_V]
     for s in range(stretches.shape[0]):
         a, b = stretches[s, 0], stretches[s, 1]
-        update_all(theta[a:b], grad[a:b], m[a:b], v[a:b], opt, rhyper, t, real(corr1), real(corr2))
+        if threads > 1 and b - a >= PARALLEL_UPDATE_FROM:
+            _update_in_halves(theta[a:b], grad[a:b], m[a:b], v[a:b], opt, rhyper, t, real(corr1), real(corr2))
+        else:
+            update_all(theta[a:b], grad[a:b], m[a:b], v[a:b], opt, rhyper, t, real(corr1), real(corr2))
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _update_in_halves(theta, grad, m, v, opt, rhyper, t, corr1, corr2):
+    """update_all over the two halves of a long stretch (P,), one thread each: every entry's update depends on
+    that entry alone, so the halves give exactly what one pass gives."""
+    n = theta.shape[0]
+    for half in prange(HALVES):
+        lo, hi = n * half // HALVES, n * (half + 1) // HALVES
+        update_all(theta[lo:hi], grad[lo:hi], m[lo:hi], v[lo:hi], opt, rhyper, t, corr1, corr2)
 
 
 # ---- the contract's kernels, given the BLAS thread switch ------------------------------------------------------
@@ -282,5 +299,5 @@ def train_steps(layout, theta, grad, state, buffers, hyper, iconf, X, T, order, 
         if not math.isfinite(loss):
             return s
         iconf[STEP] += 1
-        clip_and_update(theta, grad, state, hyper, iconf[OPT], iconf[STEP], stretches, rhyper)
+        clip_and_update(theta, grad, state, hyper, iconf[OPT], iconf[STEP], stretches, rhyper, blas[1])
     return steps
