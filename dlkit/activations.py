@@ -138,27 +138,33 @@ def saturation_mask(name: str, z):
 _LN2_HI, _LN2_LO = 0.6931471803691238, 1.9082149292705877e-10   # ln 2 split so k * ln2 is exact (Cody-Waite)
 _INV_LN2 = 1.4426950408889634
 _SIGMOID_CAP = 700.0        # sigmoid_arith's largest |z|: sigmoid(-700) = 1e-304, near float64's smallest number
+_EXP_TERMS = 13             # e^r - 1 to r^13: the next term, r^14 / 14!, is below 2^-53 of it at |r| = ln2 / 2
+_EXP_BITS = 10              # 2^k for k < 2^10: e^709 is 2^1023 at most
+_EXP_TAYLOR = tuple(1.0 / math.factorial(n) for n in range(1, _EXP_TERMS + 1))    # 1/1!, 1/2!, ... 1/13!
+_EXP_POWERS = tuple(2.0 ** (2 ** b) for b in range(_EXP_BITS))                   # 2, 4, 16, 256, ... 2^512
 # compiled for float32 (dlkit.kernels.compile): e^700 overflows there (sigmoid(-87) = 1.6e-38 is float32's smallest),
-# and ln 2's high part has 9 bits, so k * _LN2_HI stays exact in float32's 24
-FLOAT32_CONSTANTS = {"_SIGMOID_CAP": 87.0, "_LN2_HI": 0.693359375, "_LN2_LO": -2.1219444005469058e-4}
+# ln 2's high part has 9 bits, so k * _LN2_HI stays exact in float32's 24, r^8 / 8! is below 2^-24 of e^r - 1, and
+# k <= 126 has 7 bits: about 30 fewer operations per tanh or sigmoid, on 8 or 16 lanes at once
+FLOAT32_CONSTANTS = {"_SIGMOID_CAP": 87.0, "_LN2_HI": 0.693359375, "_LN2_LO": -2.1219444005469058e-4,
+                     "_EXP_TERMS": 7, "_EXP_BITS": 7}
 
 
 def expm1_positive(y):
     """e^y - 1 for 0 <= y <= 709, accurate to ~1 ulp: e^y = 2^k e^r with |r| <= ln2 / 2, e^r - 1 by its Taylor
-    series to r^13, and 2^k built from k's ten bits (k <= 1023) by multiplying the powers 2^(2^b) of the bits that
-    are set (no branch: the compiler turns each choice into a select). A power too large for float32 is only
-    chosen when 2^k itself overflows. Module 09."""
-    k_int = int(y * _INV_LN2 + 0.5)
+    series to r^_EXP_TERMS (Horner's rule), and 2^k built from k's _EXP_BITS bits by multiplying the powers
+    2^(2^b) of the bits that are set (no branch: the compiler turns each choice into a select). Both loops have
+    a constant length, so the compiler unrolls them; float32 needs fewer terms and bits (FLOAT32_CONSTANTS). A
+    power too large for float32 is only chosen when 2^k itself overflows. Module 09."""
+    k_int = np.int32(y * _INV_LN2 + 0.5)                # int32: eight lanes where int64 would allow four
     k = float(k_int)
     r = (y - k * _LN2_HI) - k * _LN2_LO
-    p = r * (1.0 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720 + r * (
-        1 / 5040 + r * (1 / 40320 + r * (1 / 362880 + r * (1 / 3628800 + r * (1 / 39916800 + r * (
-            1 / 479001600 + r * (1 / 6227020800)))))))))))))
-    two_k = ((2.0 if k_int & 1 else 1.0) * (4.0 if k_int & 2 else 1.0) * (16.0 if k_int & 4 else 1.0)
-             * (256.0 if k_int & 8 else 1.0) * (65536.0 if k_int & 16 else 1.0) * (2.0 ** 32 if k_int & 32 else 1.0)
-             * (2.0 ** 64 if k_int & 64 else 1.0) * (2.0 ** 128 if k_int & 128 else 1.0)
-             * (2.0 ** 256 if k_int & 256 else 1.0) * (2.0 ** 512 if k_int & 512 else 1.0))
-    return two_k * p + (two_k - 1.0)
+    p = _EXP_TAYLOR[_EXP_TERMS - 1]
+    for n in range(_EXP_TERMS - 2, -1, -1):             # 1/1! + r (1/2! + r (1/3! + ...))
+        p = _EXP_TAYLOR[n] + r * p
+    two_k = 1.0
+    for b in range(_EXP_BITS):
+        two_k *= _EXP_POWERS[b] if (k_int >> b) & 1 else 1.0
+    return two_k * (r * p) + (two_k - 1.0)
 
 
 def tanh_arith(z):

@@ -18,7 +18,8 @@ from . import losses, optimizers
 from . import packing as pk
 from .backend import get_backend, kernels
 from .callbacks import Adjust, Callback, EarlyStopping, FunctionCallback, LiveHook
-from .data import num_batches, shuffled_indices
+from .data import num_batches
+from .data.batches import epoch_order
 from .layer_stats import LayerStats
 from .validation import check_number, check_seed
 
@@ -126,7 +127,7 @@ def fit(model, X, y, loss="cross_entropy", optimizer="sgd", lr=0.1, epochs=100, 
     ceiling = math.inf
     for epoch in range(first, first + plan.epochs):
         # ---- the epoch's steps: forward, loss, backward, clip, update (fused in the backend)
-        order = shuffled_indices(len(plan.X), plan.seed, epoch)
+        order = epoch_order(len(plan.X), plan.seed, epoch)
         record = np.zeros((plan.steps_per_epoch, pk.N_RECORD))            # (loss, accuracy) per step
         done = _run_epoch(dev, order, record, plan, model, hist)
         hist.step_loss_chunks.append(record[:done, pk.RECORD_LOSS])

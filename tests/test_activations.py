@@ -69,3 +69,27 @@ def test_arithmetic_tanh_and_sigmoid_are_accurate_to_about_one_ulp(name, dtype):
     ulp = np.spacing(np.abs(exact).astype(dtype)).astype(np.float64)
     tolerance = 1.0 if dtype == np.float32 else 4.0        # float64 results come from float64 arithmetic
     assert np.max(np.abs(got - exact) / ulp) <= tolerance
+
+
+@pytest.mark.parametrize("name, most_ulp", [("tanh", 2.5), ("sigmoid", 3.5)])
+def test_float32_copies_with_their_shorter_series_stay_within_a_few_ulp(name, most_ulp):
+    """The float32 copies the cpu backend runs (seven series terms, seven bits of 2^k: FLOAT32_CONSTANTS),
+    computed in float32 arithmetic, against the correctly rounded value over the range float32 asks of them."""
+    from numba import njit
+
+    from dlkit.kernels.cpu.elementwise import _FLOAT32
+
+    f = _FLOAT32[f"{name}_arith"]
+
+    @njit
+    def each(z, out):
+        for i in range(z.shape[0]):
+            out[i] = f(z[i])
+
+    z = np.concatenate([np.linspace(-87, 87, 100001), np.geomspace(1e-30, 1e-2, 500)]).astype(np.float32)
+    z = np.concatenate([z, -z])
+    got = np.empty_like(z)
+    each(z, got)
+    exact = activations.FORWARD[name](z.astype(np.float64))
+    ulp = np.spacing(np.abs(exact).astype(np.float32)).astype(np.float64)
+    assert np.max(np.abs(got - exact) / ulp) <= most_ulp

@@ -10,7 +10,7 @@ once for every backend.
 **The real type.** In Numba a float literal is a float64, so ``0.5 * z`` on a float32 ``z`` computes in double
 precision — on a GPU at 1/2 to 1/64 of the float32 rate. ``compile_family(..., real=np.float32)`` compiles the
 same source for float32: every float literal (and every constant expression such as ``1 / 6``), every float
-constant of the functions' modules, and ``float(...)`` (or ``np.float64(...)``, which numpy arrays accept too)
+constant (or tuple of float constants) of the functions' modules, and ``float(...)`` (or ``np.float64(...)``, which numpy arrays accept too)
 become float32, so float32 arrays in means float32 arithmetic throughout. The source follows two habits for
 this: an integer that meets a real number is written ``float(n)`` (in float64 that is exactly what Numba did
 anyway), and a literal compared with a real is written as a float (``z > 0.0``). A constant whose value must
@@ -80,13 +80,25 @@ def _clone(f, namespace, real=None):
 
 
 def _real_constants(namespace, module_globals, real):
-    """A module's float constants as ``real``, with the float32 values the module names for some of them."""
+    """A module's float constants (and tuples of them) as ``real``, with the values the module names for some of
+    them in that type (a float as ``real``, an int, such as a count of series terms, as it is)."""
     for name, value in list(namespace.items()):
-        if isinstance(value, (float, np.floating)) and not isinstance(value, bool):
-            namespace[name] = real(value)
+        if _is_real(value) or (isinstance(value, tuple) and value and all(map(_is_real, value))):
+            namespace[name] = _as_real(value, real)
     for name, value in module_globals.get(REAL_OVERRIDES.get(real, ""), {}).items():
-        namespace[name] = real(value)
+        namespace[name] = value if isinstance(value, int) else _as_real(value, real)
     namespace["_real_type"] = real
+
+
+def _is_real(value):
+    return isinstance(value, (float, np.floating)) and not isinstance(value, bool)
+
+
+def _as_real(value, real):
+    """A float, or a tuple of floats, in the real type (a value beyond its range becomes inf: 2.0 ** 512 in
+    float32 is only ever chosen where the result overflows anyway)."""
+    with np.errstate(over="ignore"):
+        return tuple(real(v) for v in value) if isinstance(value, tuple) else real(value)
 
 
 def _rewritten(f, namespace, real):

@@ -59,6 +59,29 @@ def test_float32_constants_are_folded_then_rounded_once_and_named_values_replace
     assert activations.FLOAT32_CONSTANTS["_SIGMOID_CAP"] == 87.0
 
 
+SERIES_COEFFS = (1.0, 0.5, 0.25)                      # for the next test: a tuple of constants,
+SERIES_TERMS = 3                                      # a count of them,
+FLOAT32_CONSTANTS = {"SERIES_TERMS": 2}               # and the count float32 needs
+
+
+def _series(r):
+    p = 0.0
+    for n in range(SERIES_TERMS - 1, -1, -1):
+        p = SERIES_COEFFS[n] + r * p
+    return p
+
+
+def test_tuples_of_constants_become_real_and_a_named_count_stays_an_integer():
+    """expm1_positive's series coefficients are a tuple, and how many of them float32 needs is a count."""
+    as_written = compile_family([_series], njit)
+    assert as_written["_series"](2.0) == 1.0 + 2.0 * (0.5 + 2.0 * 0.25)
+    plain32 = compile_family([_series], lambda f: f, real=np.float32)       # run as Python: see the types
+    got = plain32["_series"](np.float32(2.0))                               # two terms, all of them float32
+    assert type(got) is np.float32 and got == 2.0
+    assert compile_family([_series], njit, real=np.float32)["_series"](np.float32(2.0)) == 2.0
+    assert activations.FLOAT32_CONSTANTS["_EXP_TERMS"] < activations._EXP_TERMS
+
+
 def test_float32_losses_optimizers_and_batch_norm_stay_in_float32():
     float32 = compile_family(SCALAR_CODE, lambda f: f, real=np.float32)
     out, dout = np.array([0.3, -1.2, 2.0], np.float32), np.zeros(3, np.float32)

@@ -42,9 +42,9 @@ def train_steps(layout, theta, grad, state, buffers, hyper, iconf, X, T, order, 
 
 def _call(kernel, layout, rows, *args):
     """``kernel(layout, *args, blas)`` with the thread cap and, for a net with wide products, the faster BLAS."""
-    wide = needs_two_threads(layout, rows)
-    return call_with_blas_switch(kernel, layout, *args, most_threads=blas_threads_for(layout, rows),
-                                 fast=fast_gemm() if wide else NO_GEMM)
+    if not needs_two_threads(layout, rows):
+        return call_with_blas_switch(kernel, layout, *args, most_threads=1, fast=NO_GEMM)
+    return call_with_blas_switch(kernel, layout, *args, most_threads=other_work().blas_threads(), fast=fast_gemm())
 
 
 def blas_threads_for(layout, rows):
