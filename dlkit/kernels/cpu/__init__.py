@@ -7,7 +7,9 @@ paid once per epoch, not once per step. One file per part:
   ``optimizers.update_flat``, ``rng.hashed_uniform``, ...) compiled, and the loops over it;
 * :mod:`.products`    the matrix products: BLAS with one thread for the course's small layers, two for wide ones
   while the other core is free (through MKL, :mod:`.mkl`, where PyTorch's wheel brings it);
-* :mod:`.steps`       layers forward and backward, clip and update, the fused epoch.
+* :mod:`.steps`       layers forward and backward, clip and update, the fused epoch;
+* :mod:`.cached`      the on-disk cache, each entry named after a digest of every source the kernels compile
+  (Numba's own cache watches only a kernel's file: an edited activation kept its old machine code).
 
 This module is the contract's entry points (see :mod:`dlkit.kernels`): each hands the compiled code the BLAS
 library's thread switch (:func:`dlkit.kernels.host.call_with_blas_switch`).

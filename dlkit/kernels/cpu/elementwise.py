@@ -22,28 +22,29 @@ from numba.extending import overload
 
 from ...packing import (ACT_ELU, ACT_GELU, ACT_LEAKY_RELU, ACT_LINEAR, ACT_RELU, ACT_SIGMOID, ACT_TANH, OPT_ADAGRAD,
                         OPT_ADAM, OPT_ADAMAX, OPT_ADAMW, OPT_MOMENTUM, OPT_NESTEROV, OPT_RMSPROP, OPT_SGD)
-from ..compile import SCALAR_CODE, compile_family, family_digest
+from ..compile import SCALAR_CODE, compile_family
+from .cached import OPTIONS, kernel
 
-_SCALAR = compile_family(SCALAR_CODE, njit(cache=True, inline="always", error_model="numpy"))
+_SCALAR = compile_family(SCALAR_CODE, kernel(inline="always"))
 _activate, _activate_grad = _SCALAR["activate"], _SCALAR["activate_grad"]
 _update = _SCALAR["update_flat"]
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel(inline="always")
 def _activate_loop(z, h, kind):
     for i in range(z.shape[0]):
         for j in range(z.shape[1]):
             h[i, j] = _activate(z[i, j], kind)
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel(inline="always")
 def _activate_grad_loop(dh, z, h, kind):
     for i in range(z.shape[0]):
         for j in range(z.shape[1]):
             dh[i, j] *= _activate_grad(z[i, j], h[i, j], kind)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _activate_all(z, h, kind):
     """h = f(z) elementwise, (n, H)."""
     if kind == ACT_LINEAR:
@@ -62,7 +63,7 @@ def _activate_all(z, h, kind):
         _activate_loop(z, h, ACT_GELU)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _activate_grad_all(dh, z, h, kind):
     """dh *= f'(z) elementwise, given h = f(z), (n, H)."""
     if kind == ACT_LINEAR:
@@ -81,13 +82,13 @@ def _activate_grad_all(dh, z, h, kind):
         _activate_grad_loop(dh, z, h, ACT_GELU)
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel(inline="always")
 def _update_loop(theta, grad, m, v, kind, hyper, t, corr1, corr2):
     for i in range(theta.shape[0]):
         _update(theta, grad, m, v, i, kind, hyper, t, corr1, corr2)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _update_all(theta, grad, m, v, kind, hyper, t, corr1, corr2):
     """One optimizer step over a stretch of the flat parameter vector (every entry of it moves). Frozen entries
     are left out by the caller, which passes only the trainable stretches: a per-entry "is it frozen?" test
@@ -113,15 +114,14 @@ def _update_all(theta, grad, m, v, kind, hyper, t, corr1, corr2):
 # ---- the same loops for float32: compiled from their source with the scalar code in float32 ----------------------
 
 _LOOPS = (_activate_loop, _activate_grad_loop, _activate_all, _activate_grad_all, _update_loop, _update_all)
-_FAMILY32_TAG = f"float32_{family_digest([getattr(f, 'py_func', f) for f in SCALAR_CODE + _LOOPS])}"
 
 
 def _njit_float32(fn):
-    """A float32 copy, with its own on-disk cache entry (named after the family's source: Numba's cache only
-    watches the file of the function itself); the scalar code and the inner loops are inlined."""
+    """A float32 copy; the three entry points get their own on-disk cache entries (their names already carry
+    the sources' digest, :mod:`.cached`), the scalar code and the inner loops are inlined."""
     if fn.__name__ in ("_activate_all", "_activate_grad_all", "_update_all"):
-        fn.__qualname__ = f"{fn.__qualname__}_{_FAMILY32_TAG}"
-        return njit(cache=True, error_model="numpy")(fn)
+        fn.__qualname__ = f"{fn.__qualname__}_float32"
+        return njit(**OPTIONS)(fn)
     return njit(inline="always", error_model="numpy")(fn)
 
 
@@ -148,7 +148,7 @@ activate_grad_all = _for_real(_activate_grad_all, _FLOAT32["_activate_grad_all"]
 update_all = _for_real(_update_all, _FLOAT32["_update_all"])
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def real_hyper(hyper, theta):
     """The hyperparameters (H,) in theta's dtype: what ``update_all`` is handed with theta's stretches."""
     return hyper.astype(theta.dtype)

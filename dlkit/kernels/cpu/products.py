@@ -21,16 +21,16 @@ stand-in that is never called).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from ...packing import D_IN, D_OUT
+from .cached import kernel
 
 TWO_THREADS_FROM = 1 << 21      # multiply-adds in one product from which two BLAS threads are faster
 ONE_THREAD, TWO_THREADS = 1, 2
 NO_TRANSPOSE, TRANSPOSE = ord("N"), ord("T")
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def blas_threads(multiply_adds):
     """The BLAS thread count for a product of ``multiply_adds`` multiply-adds."""
     return TWO_THREADS if multiply_adds >= TWO_THREADS_FROM else ONE_THREAD
@@ -42,7 +42,7 @@ def needs_two_threads(layout, rows):
     return int((layout[:, D_IN] * layout[:, D_OUT]).max()) * int(rows) >= TWO_THREADS_FROM
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def matmul(A, B, out, blas):
     """out (M, N) = A (M, K) @ B (K, N) (either may be a transposed view), with blas_threads(M K N) threads, at
     most blas[1]; a product that gets two threads goes to the faster BLAS (blas[2], :mod:`.mkl`) where there is
@@ -57,14 +57,14 @@ def matmul(A, B, out, blas):
         np.dot(A, B, out)
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel(inline="always")
 def _fortran_ready(A, B, out):
     """Whether a Fortran gemm can take the operands as they lie: A and B row- or column-major, out row-major."""
     return (out.flags.c_contiguous and (A.flags.c_contiguous or A.flags.f_contiguous)
             and (B.flags.c_contiguous or B.flags.f_contiguous))
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _fast_gemm(A, B, out, threads, fast):
     """out = A @ B through the Fortran interface (column-major), with ``threads`` threads for this thread only.
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from ...packing import (ABSENT, ACT, B_OFF, BATCH, BETA_OFF, BN_EPS, BN_MOMENTUM, CLIP, D_IN, D_OUT, DROP, DROPOUT,
                         G_OFF, L1, L2, LOSS, N_ICONF, N_MOMENTS, OPT, RECORD_ACCURACY, RECORD_LOSS, RM_OFF, SEED,
                         STATE_M, STATE_V, STEP, UPDATE_STATS, W_OFF)
+from .cached import kernel
 from .elementwise import _SCALAR, activate_all, activate_grad_all, real_hyper, update_all
 from .products import matmul
 
@@ -30,7 +31,7 @@ _bn_column_forward, _bn_column_backward = _SCALAR["batchnorm_column_forward"], _
 
 # ---- layers -----------------------------------------------------------------------------------------------
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _weights(layout, k, theta):
     """Views of layer k's W (D, H) and b (H,) inside the flat theta."""
     d, h = layout[k, D_IN], layout[k, D_OUT]
@@ -38,7 +39,7 @@ def _weights(layout, k, theta):
     return theta[w0:w0 + d * h].reshape(d, h), theta[b0:b0 + h]
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def workspace(layout, rows, dtype_of):
     """Per-layer buffers for up to ``rows`` examples: inputs/outputs H, pre-activations Z, normalised Zhat,
     dropout masks M, inverse stds, and two flat gradient buffers."""
@@ -55,7 +56,7 @@ def workspace(layout, rows, dtype_of):
     return H, Z, Zhat, M, inv_std, np.empty(rows * widest, dtype_of.dtype), np.empty(rows * widest, dtype_of.dtype)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _batchnorm_forward(z, zhat, inv_std, gamma, beta, rmean, rvar, training, update, momentum, eps):
     """In place: z (n, H) -> gamma * z_hat + beta, with batch statistics in training, running ones otherwise."""
     for j in range(z.shape[1]):
@@ -63,14 +64,14 @@ def _batchnorm_forward(z, zhat, inv_std, gamma, beta, rmean, rvar, training, upd
                            eps)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _batchnorm_backward(dz, zhat, inv_std, gamma, dgamma, dbeta):
     """In place: dz (n, H) w.r.t. the batch-norm output -> w.r.t. its input; fills dgamma, dbeta (H,)."""
     for j in range(dz.shape[1]):
         _bn_column_backward(dz[:, j], zhat[:, j], inv_std, gamma, dgamma, dbeta, j)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def layer_forward(layout, k, theta, buffers, hyper, iconf, h_in, z, zhat, inv_std, mask, h_out, training, blas):
     """Layer k: h_in (n, D) -> h_out (n, H): dense -> [batch norm] -> activation -> [dropout]."""
     n = h_in.shape[0]
@@ -96,7 +97,7 @@ def layer_forward(layout, k, theta, buffers, hyper, iconf, h_in, z, zhat, inv_st
                 h_out[i, j] *= mask[i, j]
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _dense_backward(layout, k, theta, grad, hyper, h_in, dh, dprev, blas):
     """Layer k's dense part: fills dW (+ the L1/L2 penalties' gradients) and db from dz = dh (n, H) and its
     input h_in (n, D); dprev (n, D) <- dz @ W^T unless it has no columns (the first layer needs none)."""
@@ -118,7 +119,7 @@ def _dense_backward(layout, k, theta, grad, hyper, h_in, dh, dprev, blas):
         matmul(dh, W.T, dprev, blas)                                 # (n, H) @ (H, D) -> dx (n, D)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _layer_backward(layout, k, theta, grad, hyper, Z, Zhat, M, inv_std, h_in, h_out, free, dh, dprev, blas):
     """Layer k backward: dh (n, H) w.r.t. its output -> layer k's gradients and dprev (n, D) w.r.t. its input.
     ``free`` is a spare flat buffer (the dropout layers' activation is recomputed there)."""
@@ -137,7 +138,7 @@ def _layer_backward(layout, k, theta, grad, hyper, Z, Zhat, M, inv_std, h_in, h_
     _dense_backward(layout, k, theta, grad, hyper, h_in, dh, dprev, blas)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def forward_backward_rows(layout, theta, grad, buffers, hyper, iconf, T, n, H, Z, Zhat, M, inv_std, buf_a, buf_b,
                           blas):
     """Training-mode forward + backward on the first n rows of H[0]; returns the batch-mean data loss."""
@@ -168,7 +169,7 @@ def forward_backward_rows(layout, theta, grad, buffers, hyper, iconf, T, n, H, Z
     return loss / n
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _batch_accuracy(loss_kind, out, T):
     """Fraction of correct predictions: out (n, C), T (>= n, Ct); 0 for regression losses."""
     if not _is_classification(loss_kind):
@@ -182,7 +183,7 @@ def _batch_accuracy(loss_kind, out, T):
 
 # ---- clip and update ---------------------------------------------------------------------------------------
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def trainable_stretches(state):
     """(S, 2) int64 [start, stop) of the runs of entries that may move: the whole vector, or, when state (3, P)
     has a TRAINABLE row, the runs where it is 1 (a frozen layer or parameter is one contiguous run)."""
@@ -206,7 +207,7 @@ def trainable_stretches(state):
     return runs[:count]
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def clip_and_update(theta, grad, state, hyper, opt, t, stretches, rhyper, threads=1):
     """Clip the gradient's global L2 norm to hyper[CLIP] (if > 0), then apply one optimizer step to the
     trainable ``stretches`` (from :func:`trainable_stretches`). Frozen entries' gradients are zeroed (so they do
@@ -239,7 +240,7 @@ def clip_and_update(theta, grad, state, hyper, opt, t, stretches, rhyper, thread
             update_all(theta[a:b], grad[a:b], m[a:b], v[a:b], opt, rhyper, t, real(corr1), real(corr2))
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@kernel(parallel=True)
 def _update_in_halves(theta, grad, m, v, opt, rhyper, t, corr1, corr2):
     """update_all over the two halves of a long stretch (P,), one thread each: every entry's update depends on
     that entry alone, so the halves give exactly what one pass gives."""
@@ -251,7 +252,7 @@ def _update_in_halves(theta, grad, m, v, opt, rhyper, t, corr1, corr2):
 
 # ---- the contract's kernels, given the BLAS thread switch ------------------------------------------------------
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def forward(layout, theta, buffers, hyper, X, blas):
     """Evaluation-mode forward pass: X (N, D0) -> outputs (N, C)."""
     n = X.shape[0]
@@ -266,7 +267,7 @@ def forward(layout, theta, buffers, hyper, X, blas):
     return h
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def forward_backward(layout, theta, grad, buffers, hyper, iconf, X, T, blas):
     """Training-mode forward and backward on one batch; fills grad (P,), returns the batch-mean data loss."""
     n = X.shape[0]
@@ -276,7 +277,7 @@ def forward_backward(layout, theta, grad, buffers, hyper, iconf, X, T, blas):
                                  buf_a, buf_b, blas)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def train_steps(layout, theta, grad, state, buffers, hyper, iconf, X, T, order, record, blas):
     """The fused mini-batch loop over ``order``; returns the number of steps taken."""
     batch = iconf[BATCH]
