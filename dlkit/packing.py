@@ -38,9 +38,11 @@ N_OPTIMIZER_SLOTS = 6
 CLIP, L1, L2, DROPOUT, BN_MOMENTUM, BN_EPS = range(N_OPTIMIZER_SLOTS, N_OPTIMIZER_SLOTS + 6)
 N_HYPER = N_OPTIMIZER_SLOTS + 6
 
-# ---- iconf (int64): the loss and optimizer kinds, batch size, seed, step counter, whether BN stats update --
-LOSS, OPT, BATCH, SEED, STEP, UPDATE_STATS = range(6)
-N_ICONF = 6
+# ---- iconf (int64): the loss and optimizer kinds, batch size, seed, step counter, whether BN stats update, --
+# and whether the caller reads the last step's gradient after train_steps (fit's per-layer observer does; where
+# nobody does, the cpu backend may move a wide layer's weights inside its gradient product, never storing it)
+LOSS, OPT, BATCH, SEED, STEP, UPDATE_STATS, KEEP_GRAD = range(7)
+N_ICONF = 7
 
 # ---- optimizer state (rows of P entries): two vectors (m, v), and a third marking trainable entries --------
 STATE_M, STATE_V = 0, 1

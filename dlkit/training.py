@@ -225,7 +225,7 @@ def _plan(model, X, y, loss, optimizer, lr, epochs, batch_size, val, seed, callb
     hyper[pk.CLIP] = clip_norm
     iconf = pk.empty_iconf()
     iconf[pk.LOSS], iconf[pk.OPT], iconf[pk.BATCH] = loss_id, optimizers.ID[opt.name], batch_size
-    iconf[pk.SEED], iconf[pk.UPDATE_STATS] = seed, 1
+    iconf[pk.SEED], iconf[pk.UPDATE_STATS], iconf[pk.KEEP_GRAD] = seed, 1, int(observer is not None)
     if resume is not None:
         iconf[pk.STEP] = resume.checkpoint["step"]
     return _Plan(X, T, loss_id, val, opt, epochs, batch_size, seed, observer, callbacks, bool(eval_train), state,

@@ -24,7 +24,8 @@ def test_slots_do_not_overlap_and_fit_their_vectors():
              packing.CLIP, packing.L1, packing.L2, packing.DROPOUT, packing.BN_MOMENTUM, packing.BN_EPS]
     assert sorted(hyper) == list(range(packing.N_HYPER))
     assert max(hyper[:6]) < packing.N_OPTIMIZER_SLOTS == len(optimizers.get("adam").vector())
-    iconf = [packing.LOSS, packing.OPT, packing.BATCH, packing.SEED, packing.STEP, packing.UPDATE_STATS]
+    iconf = [packing.LOSS, packing.OPT, packing.BATCH, packing.SEED, packing.STEP, packing.UPDATE_STATS,
+             packing.KEEP_GRAD]
     assert sorted(iconf) == list(range(packing.N_ICONF))
     assert packing.empty_hyper().shape == (packing.N_HYPER,) and packing.empty_iconf().dtype == np.int64
 

@@ -17,7 +17,8 @@ tests/kernels/test_contract.py):
 ``train_steps(layout, theta, grad, state, buffers, hyper, iconf, X, T, order, record) -> steps``
     the mini-batch loop over ``order`` (a permutation of row indices): forward, loss, backward, clip, update;
     writes each step's mini-batch loss and accuracy into ``record (steps, N_RECORD)`` and stops early at the
-    first non-finite loss;
+    first non-finite loss; ``grad`` then holds the last step's gradient where ``iconf[KEEP_GRAD]`` is 1 (the
+    cpu backend may otherwise let a wide SGD layer's weights move inside its product, never storing dW);
 ``Run(model, X, T, state, hyper, iconf) -> run``
     a training run for ``fit``: ``run.train_steps(order, record) -> steps``, ``sync_model()`` (parameters
     home), ``load_model()`` (send them back after callbacks changed them), ``theta_host()``, ``grad_host()``,

@@ -126,17 +126,18 @@ def test_mkls_thread_count_for_this_thread_is_cleared_after_a_kernel():
     assert seen == [0]
 
 
+@pytest.mark.parametrize("optimizer, lr", [("adam", 1e-3), ("sgd", 0.05)])       # SGD: W moves in its product
 @pytest.mark.parametrize("dtype, tol", [("float32", 1e-5), ("float64", 1e-12)])
-def test_a_wide_net_trained_through_mkl_matches_the_numpy_reference(dtype, tol):
+def test_a_wide_net_trained_through_mkl_matches_the_numpy_reference(dtype, tol, optimizer, lr):
     sizes = [64, 256, 256, 10]                                           # 64 x 256 x 256 = 4.2M MACs at batch 64
     assert products.needs_two_threads(dk.MLP(sizes).layout, 64)
     rng = np.random.default_rng(0)
-    X, y = rng.normal(size=(256, 64)), rng.integers(0, 10, 256)
+    X, y = rng.normal(size=(200, 64)), rng.integers(0, 10, 200)         # the last batch is smaller: 8 rows
     trained = {}
     for backend in ("numpy", "cpu"):
         with dk.using_backend(backend):
             model = dk.MLP(sizes, activation="relu", seed=0, dtype=dtype)
-            dk.fit(model, X, y, epochs=2, batch_size=64, optimizer="adam", lr=1e-3, verbose=False)
+            dk.fit(model, X, y, epochs=2, batch_size=64, optimizer=optimizer, lr=lr, verbose=False)
             trained[backend] = model.theta.astype(np.float64)
     scale = np.abs(trained["numpy"]).max()
     assert np.abs(trained["cpu"] - trained["numpy"]).max() <= tol * scale
@@ -166,3 +167,49 @@ def test_a_long_stretch_updated_in_two_halves_matches_one_pass(optimizer):
     np.testing.assert_array_equal(results[0][0], results[1][0])
     np.testing.assert_array_equal(results[0][1], results[1][1])
     assert not np.array_equal(results[0][0], np.ones(P, np.float32))     # it did move
+
+
+def _moves(sizes=(64, 256, 256, 10), optimizer="sgd", keep_grad=0, fast=None, frozen=False, **hyper):
+    """Which layers of a net at batch 64 would take their SGD step inside the weight-gradient product."""
+    from dlkit import optimizers, packing
+    from dlkit.kernels.cpu import steps
+
+    model = dk.MLP(list(sizes), seed=0)
+    h = model.hyper()
+    h[:packing.N_OPTIMIZER_SLOTS] = optimizers.get(optimizer, lr=0.1).vector()
+    for name, value in hyper.items():
+        h[getattr(packing, name)] = value
+    iconf = packing.empty_iconf()
+    iconf[packing.OPT], iconf[packing.KEEP_GRAD] = optimizers.ID[optimizer], keep_grad
+    state = np.zeros((3 if frozen else 2, model.n_params), model.dtype)
+    if frozen:
+        state[2, 10:] = 1
+    return list(steps.moved_in_product(model.layout, 64, iconf, h, steps.trainable_stretches(state),
+                                       model.n_params, fast or mkl.fast_gemm()))
+
+
+def test_only_a_wide_plain_sgd_layer_moves_inside_its_product_and_only_where_nobody_needs_its_gradient():
+    if not mkl.fast_gemm().on:
+        pytest.skip("no MKL in this environment's PyTorch: every product uses np.dot")
+    assert _moves() == [False, True, False]                   # 64 x 64 x 256 and 64 x 256 x 10 stay small
+    assert not any(_moves(sizes=(2, 16, 16, 2)))               # the course's nets: exactly as before
+    assert not any(_moves(optimizer="adam")) and not any(_moves(optimizer="momentum"))
+    assert not any(_moves(keep_grad=1))                        # fit's per-layer observer reads dW afterwards
+    assert not any(_moves(CLIP=1.0)) and not any(_moves(L2=1e-4)) and not any(_moves(L1=1e-4))
+    assert not any(_moves(frozen=True))
+    assert not any(_moves(fast=mkl.NO_GEMM))                   # without MKL: np.dot, dW stored, as before
+
+
+def test_a_wide_sgd_run_watched_by_layer_stats_records_the_gradients_the_reference_does():
+    sizes = [64, 256, 256, 10]
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(128, 64)), rng.integers(0, 10, 128)
+    norms = {}
+    for backend in ("numpy", "cpu"):
+        with dk.using_backend(backend):
+            model = dk.MLP(sizes, activation="relu", seed=0)
+            hist = dk.fit(model, X, y, epochs=2, batch_size=64, optimizer="sgd", lr=0.05, stats=True,
+                          verbose=False)
+            norms[backend] = np.array([rec["grad_norm"] for rec in hist.layer_stats])
+    assert norms["cpu"].shape == norms["numpy"].shape and norms["cpu"].size
+    np.testing.assert_allclose(norms["cpu"], norms["numpy"], rtol=1e-4)

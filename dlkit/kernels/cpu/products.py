@@ -51,10 +51,27 @@ def matmul(A, B, out, blas):
     multiply_adds = A.shape[0] * A.shape[1] * B.shape[1]
     threads = min(blas_threads(multiply_adds), most)
     if fast.on and multiply_adds >= TWO_THREADS_FROM and _fortran_ready(A, B, out):
-        _fast_gemm(A, B, out, threads, fast)
+        _fast_gemm(A, B, out, threads, fast, 1, 0)
     else:
         set_threads(threads)
         np.dot(A, B, out)
+
+
+@kernel
+def moves_in_product(A, B, out, fast):
+    """Whether :func:`matmul_add` can take this product: the faster BLAS is there (:mod:`.mkl`), the product is
+    one that goes to it (TWO_THREADS_FROM multiply-adds or more) and the operands lie as a Fortran gemm takes them."""
+    return fast.on != 0 and A.shape[0] * A.shape[1] * B.shape[1] >= TWO_THREADS_FROM and _fortran_ready(A, B, out)
+
+
+@kernel
+def matmul_add(A, B, out, alpha, blas):
+    """out (M, N) += alpha * A (M, K) @ B (K, N) in one gemm of the faster BLAS (beta = 1: out is read, scaled by
+    nothing, and added to; no product is stored anywhere else), with the threads :func:`matmul` would give it.
+    Only for a product :func:`moves_in_product` accepts."""
+    set_threads, most, fast = blas
+    threads = min(blas_threads(A.shape[0] * A.shape[1] * B.shape[1]), most)
+    _fast_gemm(A, B, out, threads, fast, alpha, 1)
 
 
 @kernel(inline="always")
@@ -65,8 +82,9 @@ def _fortran_ready(A, B, out):
 
 
 @kernel
-def _fast_gemm(A, B, out, threads, fast):
-    """out = A @ B through the Fortran interface (column-major), with ``threads`` threads for this thread only.
+def _fast_gemm(A, B, out, threads, fast, alpha, beta):
+    """out = alpha * A @ B + beta * out through the Fortran interface (column-major), with ``threads`` threads
+    for this thread only.
 
     Row-major out (M, N) is column-major out^T (N, M) = B^T A^T: a row-major operand is its own transpose in
     column-major terms ("N"), a column-major one (a transposed view) needs "T"."""
@@ -77,8 +95,8 @@ def _fast_gemm(A, B, out, threads, fast):
     codes[0], sizes[3] = (NO_TRANSPOSE, N) if B.flags.c_contiguous else (TRANSPOSE, K)
     codes[1], sizes[4] = (NO_TRANSPOSE, K) if A.flags.c_contiguous else (TRANSPOSE, M)
     sizes[0], sizes[1], sizes[2], sizes[5] = N, M, K, N
-    scalars = np.empty(2, out.dtype)                                   # alpha = 1, beta = 0
-    scalars[0], scalars[1] = 1, 0
+    scalars = np.empty(2, out.dtype)                                   # alpha, beta in out's real type
+    scalars[0], scalars[1] = alpha, beta
     c, s, x = codes.ctypes.data, sizes.ctypes.data, scalars.ctypes.data
     i, f = sizes.itemsize, scalars.itemsize
     fast.set_threads(threads)

@@ -14,11 +14,11 @@ import numpy as np
 from numba import prange
 
 from ...packing import (ABSENT, ACT, B_OFF, BATCH, BETA_OFF, BN_EPS, BN_MOMENTUM, CLIP, D_IN, D_OUT, DROP, DROPOUT,
-                        G_OFF, L1, L2, LOSS, N_ICONF, N_MOMENTS, OPT, RECORD_ACCURACY, RECORD_LOSS, RM_OFF, SEED,
-                        STATE_M, STATE_V, STEP, UPDATE_STATS, W_OFF)
+                        G_OFF, KEEP_GRAD, L1, L2, LOSS, LR, N_ICONF, N_MOMENTS, OPT, OPT_SGD, RECORD_ACCURACY,
+                        RECORD_LOSS, RM_OFF, SEED, STATE_M, STATE_V, STEP, UPDATE_STATS, W_OFF)
 from .cached import kernel
 from .elementwise import _SCALAR, activate_all, activate_grad_all, real_hyper, update_all
-from .products import matmul
+from .products import TWO_THREADS_FROM, matmul, matmul_add
 
 PARALLEL_UPDATE_FROM = 1 << 20   # parameters in one stretch from which two threads update it (a step's update of
 HALVES = 2                       # [64, 2048, 2048, 10]'s 4.3M: 1.2 ms on one core, 0.6 on two; docs/performance.md)
@@ -98,11 +98,24 @@ def layer_forward(layout, k, theta, buffers, hyper, iconf, h_in, z, zhat, inv_st
 
 
 @kernel
-def _dense_backward(layout, k, theta, grad, hyper, h_in, dh, dprev, blas):
+def _dense_backward(layout, k, theta, grad, hyper, h_in, dh, dprev, blas, moves, lr):
     """Layer k's dense part: fills dW (+ the L1/L2 penalties' gradients) and db from dz = dh (n, H) and its
-    input h_in (n, D); dprev (n, D) <- dz @ W^T unless it has no columns (the first layer needs none)."""
+    input h_in (n, D); dprev (n, D) <- dz @ W^T unless it has no columns (the first layer needs none). Where
+    ``moves`` (plain SGD, see :func:`moved_in_product`), W takes its step W -= lr * h_in^T dz inside that one
+    product instead, and dW is never stored: a wide layer's gradient written, then read again by the update,
+    is three passes over millions of numbers the product does not need."""
     gW, gb = _weights(layout, k, grad)
     W, _ = _weights(layout, k, theta)
+    if dprev.shape[1] > 0:                                          # with W as it was before this step
+        matmul(dh, W.T, dprev, blas)                                 # (n, H) @ (H, D) -> dx (n, D)
+    for j in range(dh.shape[1]):
+        s = 0.0
+        for i in range(dh.shape[0]):
+            s += dh[i, j]
+        gb[j] = s
+    if moves:
+        matmul_add(h_in.T, dh, W, -lr, blas)                         # W += -lr (D, n) @ (n, H)
+        return
     matmul(h_in.T, dh, gW, blas)                                     # (D, n) @ (n, H) -> dW (D, H)
     if hyper[L1] != 0 or hyper[L2] != 0:
         for i in range(W.shape[0]):
@@ -110,19 +123,14 @@ def _dense_backward(layout, k, theta, grad, hyper, h_in, dh, dprev, blas):
                 w = W[i, j]
                 sign = 1.0 if w > 0 else (-1.0 if w < 0 else 0.0)
                 gW[i, j] += hyper[L1] * sign + hyper[L2] * w
-    for j in range(dh.shape[1]):
-        s = 0.0
-        for i in range(dh.shape[0]):
-            s += dh[i, j]
-        gb[j] = s
-    if dprev.shape[1] > 0:
-        matmul(dh, W.T, dprev, blas)                                 # (n, H) @ (H, D) -> dx (n, D)
 
 
 @kernel
-def _layer_backward(layout, k, theta, grad, hyper, Z, Zhat, M, inv_std, h_in, h_out, free, dh, dprev, blas):
+def _layer_backward(layout, k, theta, grad, hyper, Z, Zhat, M, inv_std, h_in, h_out, free, dh, dprev, blas, moves,
+                    lr):
     """Layer k backward: dh (n, H) w.r.t. its output -> layer k's gradients and dprev (n, D) w.r.t. its input.
-    ``free`` is a spare flat buffer (the dropout layers' activation is recomputed there)."""
+    ``free`` is a spare flat buffer (the dropout layers' activation is recomputed there); ``moves``, ``lr``: see
+    :func:`_dense_backward`."""
     n, width, kind = dh.shape[0], layout[k, D_OUT], layout[k, ACT]
     h = h_out
     if layout[k, DROP] != 0 and hyper[DROPOUT] > 0:                 # back through dropout; recompute the
@@ -135,19 +143,17 @@ def _layer_backward(layout, k, theta, grad, hyper, Z, Zhat, M, inv_std, h_in, h_
     if layout[k, G_OFF] != ABSENT:
         g0, be0 = layout[k, G_OFF], layout[k, BETA_OFF]
         _batchnorm_backward(dh, Zhat, inv_std, theta[g0:g0 + width], grad[g0:g0 + width], grad[be0:be0 + width])
-    _dense_backward(layout, k, theta, grad, hyper, h_in, dh, dprev, blas)
+    _dense_backward(layout, k, theta, grad, hyper, h_in, dh, dprev, blas, moves, lr)
 
 
 @kernel
-def forward_backward_rows(layout, theta, grad, buffers, hyper, iconf, T, n, H, Z, Zhat, M, inv_std, buf_a, buf_b,
-                          blas):
-    """Training-mode forward + backward on the first n rows of H[0]; returns the batch-mean data loss."""
+def forward_loss(layout, theta, buffers, hyper, iconf, T, n, H, Z, Zhat, M, inv_std, buf_a, blas):
+    """Training-mode forward pass on the first n rows of H[0]; returns the batch-mean data loss and leaves
+    d(loss)/d(out) (n, C) in buf_a."""
     n_layers = layout.shape[0]
-    # forward
     for k in range(n_layers):
         layer_forward(layout, k, theta, buffers, hyper, iconf, H[k][:n], Z[k][:n], Zhat[k][:n], inv_std[k],
                       M[k][:n], H[k + 1][:n], True, blas)
-    # loss: d(loss)/d(out) goes into buf_a as (n, C)
     out = H[n_layers][:n]
     c = out.shape[1]
     dh = buf_a[:n * c].reshape(n, c)
@@ -157,16 +163,36 @@ def forward_backward_rows(layout, theta, grad, buffers, hyper, iconf, T, n, H, Z
     for i in range(n):
         for j in range(c):
             dh[i, j] /= n
-    # backward, last layer first; the input gradient alternates between the two flat buffers
+    return loss / n
+
+
+@kernel
+def backward(layout, theta, grad, hyper, n, H, Z, Zhat, M, inv_std, buf_a, buf_b, blas, moves, lr):
+    """Backward from d(loss)/d(out) in buf_a (n, C), last layer first, after :func:`forward_loss`: fills grad,
+    except the weights of the layers ``moves`` (L,) marks, which take their SGD step of ``lr`` in the product
+    (:func:`_dense_backward`). The input gradient alternates between the two flat buffers."""
+    n_layers = layout.shape[0]
+    c = layout[n_layers - 1, D_OUT]
+    dh = buf_a[:n * c].reshape(n, c)
     bufs = (buf_a, buf_b)
     for k in range(n_layers - 1, -1, -1):
         other = bufs[(n_layers - k) % 2]
         d_in = layout[k, D_IN] if k > 0 else 0
         dprev = other[:n * d_in].reshape(n, d_in)
         _layer_backward(layout, k, theta, grad, hyper, Z[k][:n], Zhat[k][:n], M[k][:n], inv_std[k], H[k][:n],
-                        H[k + 1][:n], other, dh, dprev, blas)
+                        H[k + 1][:n], other, dh, dprev, blas, moves[k], lr)
         dh = dprev
-    return loss / n
+
+
+@kernel
+def forward_backward_rows(layout, theta, grad, buffers, hyper, iconf, T, n, H, Z, Zhat, M, inv_std, buf_a, buf_b,
+                          blas):
+    """Training-mode forward + backward on the first n rows of H[0]: fills grad (P,), returns the batch-mean
+    data loss."""
+    loss = forward_loss(layout, theta, buffers, hyper, iconf, T, n, H, Z, Zhat, M, inv_std, buf_a, blas)
+    backward(layout, theta, grad, hyper, n, H, Z, Zhat, M, inv_std, buf_a, buf_b, blas,
+             np.zeros(layout.shape[0], np.bool_), theta.dtype.type(0))
+    return loss
 
 
 @kernel
@@ -229,6 +255,13 @@ def clip_and_update(theta, grad, state, hyper, opt, t, stretches, rhyper, thread
             factor = _clip_factor(norm, hyper[CLIP])
             for i in range(grad.shape[0]):
                 grad[i] *= factor
+    update_stretches(theta, grad, state, hyper, opt, t, stretches, rhyper, threads)
+
+
+@kernel
+def update_stretches(theta, grad, state, hyper, opt, t, stretches, rhyper, threads=1):
+    """One optimizer step of the ``stretches`` (S, 2) of theta, nothing else touched: the end of
+    :func:`clip_and_update`, and the whole update of a step whose weights moved in their products."""
     corr1, corr2 = _bias_corrections(hyper, t)                     # in float64, then rounded once
     real = theta.dtype.type
     m, v = state[STATE_M], state[STATE_V]
@@ -278,13 +311,52 @@ def forward_backward(layout, theta, grad, buffers, hyper, iconf, X, T, blas):
 
 
 @kernel
+def moved_in_product(layout, batch, iconf, hyper, stretches, P, fast):
+    """(L,) bool: the layers whose weights take their step inside the weight-gradient product
+    (:func:`_dense_backward`). Plain SGD only (W -= lr dW is then a product's own "C += alpha A B"), with
+    nothing that needs dW itself: no clipping (its norm), no L1/L2, nothing frozen, nobody reading the gradient
+    afterwards (iconf[KEEP_GRAD]); and only for a product that goes to the faster BLAS (:mod:`.mkl`), so the
+    course's small nets compute exactly as before."""
+    moves = np.zeros(layout.shape[0], np.bool_)
+    plain = (iconf[OPT] == OPT_SGD and iconf[KEEP_GRAD] == 0 and hyper[CLIP] <= 0 and hyper[L1] == 0
+             and hyper[L2] == 0 and stretches.shape[0] == 1 and stretches[0, 1] - stretches[0, 0] == P)
+    if plain and fast.on != 0:
+        for k in range(layout.shape[0]):
+            moves[k] = batch * layout[k, D_IN] * layout[k, D_OUT] >= TWO_THREADS_FROM
+    return moves
+
+
+@kernel
+def stretches_left(layout, P, moves):
+    """(S, 2) [start, stop) of what the update after backward still moves: all P parameters less the weight
+    matrices that moved in their products (layers' weights lie in layer order)."""
+    runs = np.empty((layout.shape[0] + 1, 2), np.int64)
+    count, start = 0, 0
+    for k in range(layout.shape[0]):
+        if moves[k]:
+            w0 = layout[k, W_OFF]
+            if w0 > start:
+                runs[count, 0], runs[count, 1] = start, w0
+                count += 1
+            start = w0 + layout[k, D_IN] * layout[k, D_OUT]
+    if P > start:
+        runs[count, 0], runs[count, 1] = start, P
+        count += 1
+    return runs[:count]
+
+
+@kernel
 def train_steps(layout, theta, grad, state, buffers, hyper, iconf, X, T, order, record, blas):
-    """The fused mini-batch loop over ``order``; returns the number of steps taken."""
+    """The fused mini-batch loop over ``order``; returns the number of steps taken. A step: forward and loss;
+    stop at a non-finite loss (nothing moves); backward; clip and update (the layers of
+    :func:`moved_in_product` have taken their step in backward already)."""
     batch = iconf[BATCH]
     H, Z, Zhat, M, inv_std, buf_a, buf_b = workspace(layout, batch, theta)
     Tb = np.empty((batch, T.shape[1]), T.dtype)
     stretches = trainable_stretches(state)
     rhyper = real_hyper(hyper, theta)
+    moves = moved_in_product(layout, batch, iconf, hyper, stretches, theta.shape[0], blas[2])
+    rest = stretches_left(layout, theta.shape[0], moves)
     total = order.shape[0]
     steps = _batches_in(total, batch)
     for s in range(steps):
@@ -293,12 +365,15 @@ def train_steps(layout, theta, grad, state, buffers, hyper, iconf, X, T, order, 
         for i in range(n):                                           # gather the batch's rows
             H[0][i, :] = X[order[start + i]]
             Tb[i, :] = T[order[start + i]]
-        loss = forward_backward_rows(layout, theta, grad, buffers, hyper, iconf, Tb, n, H, Z, Zhat, M, inv_std,
-                                     buf_a, buf_b, blas)
+        loss = forward_loss(layout, theta, buffers, hyper, iconf, Tb, n, H, Z, Zhat, M, inv_std, buf_a, blas)
         record[s, RECORD_LOSS] = loss
         record[s, RECORD_ACCURACY] = _batch_accuracy(iconf[LOSS], H[layout.shape[0]][:n], Tb)
         if not math.isfinite(loss):
             return s
         iconf[STEP] += 1
-        clip_and_update(theta, grad, state, hyper, iconf[OPT], iconf[STEP], stretches, rhyper, blas[1])
+        backward(layout, theta, grad, hyper, n, H, Z, Zhat, M, inv_std, buf_a, buf_b, blas, moves, rhyper[LR])
+        if moves.any():
+            update_stretches(theta, grad, state, hyper, iconf[OPT], iconf[STEP], rest, rhyper, blas[1])
+        else:
+            clip_and_update(theta, grad, state, hyper, iconf[OPT], iconf[STEP], stretches, rhyper, blas[1])
     return steps
