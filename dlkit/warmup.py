@@ -35,8 +35,10 @@ class CompileNotice(event.Listener):
 def warm_up(verbose=True):
     """Run a tiny fit for each dtype and loss family on the cpu backend; returns the seconds it took."""
     import dlkit as dk
+    from dlkit.kernels.cpu.cached import prune_stale
 
     start = time.perf_counter()
+    prune_stale()                                  # the machine code of earlier sources is never loaded again
     previous = dk.get_backend()
     dk.set_backend("cpu")
     X, y = dk.data.xor(n_samples=16, seed=0)

@@ -45,3 +45,14 @@ def test_every_cached_cpu_kernel_is_named_after_the_tag():
     assert len(kernels) >= 20
     for k in kernels:
         assert cached.TAG in k.py_func.__qualname__, k.py_func.__qualname__
+
+
+def test_pruning_removes_only_cache_files_of_other_sources(tmp_path):
+    keep = [f"steps.train_steps_{cached.TAG}-279.py311.nbi", f"steps.train_steps_{cached.TAG}-279.py311.1.nbc",
+            "steps.cpython-311.pyc", "notes.txt"]
+    stale = ["steps.train_steps_0123456789-279.py311.nbi", "steps.train_steps_0123456789-279.py311.1.nbc",
+             "steps.workspace-41.py311.nbi"]                           # before the digest: no tag at all
+    for name in keep + stale:
+        (tmp_path / name).write_bytes(b"x")
+    assert cached.prune_stale(tmp_path) == len(stale)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(keep)
