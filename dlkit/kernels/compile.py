@@ -10,11 +10,11 @@ once for every backend.
 **The real type.** In Numba a float literal is a float64, so ``0.5 * z`` on a float32 ``z`` computes in double
 precision — on a GPU at 1/2 to 1/64 of the float32 rate. ``compile_family(..., real=np.float32)`` compiles the
 same source for float32: every float literal (and every constant expression such as ``1 / 6``), every float
-constant (or tuple of float constants) of the functions' modules, and ``float(...)`` (or ``np.float64(...)``, which numpy arrays accept too)
-become float32, so float32 arrays in means float32 arithmetic throughout. The source follows two habits for
-this: an integer that meets a real number is written ``float(n)`` (in float64 that is exactly what Numba did
-anyway), and a literal compared with a real is written as a float (``z > 0.0``). A constant whose value must
-differ in float32 (a cap that float32's smaller range cannot hold) is named, and its module lists the float32
+constant (or tuple of them) of the functions' modules, and ``float(...)`` (or ``np.float64(...)``, which numpy
+arrays accept too) become float32, so float32 arrays in means float32 arithmetic throughout. The source follows
+two habits for this: an integer that meets a real number is written ``float(n)`` (in float64 that is exactly
+what Numba did anyway), and a literal compared with a real is written as a float (``z > 0.0``). A constant whose
+value must differ in float32 (a cap that float32's smaller range cannot hold) is named, and its module lists the float32
 value in ``FLOAT32_CONSTANTS``. Without ``real`` (the cpu backend) the code compiles exactly as written.
 """
 from __future__ import annotations

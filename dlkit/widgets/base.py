@@ -20,7 +20,6 @@ import warnings
 from contextlib import contextmanager
 
 import ipywidgets as W
-
 import numpy as np
 
 from ..backend import get_backend, single_threaded_blas

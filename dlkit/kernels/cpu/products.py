@@ -58,17 +58,10 @@ def matmul(A, B, out, blas):
 
 
 @kernel
-def moves_in_product(A, B, out, fast):
-    """Whether :func:`matmul_add` can take this product: the faster BLAS is there (:mod:`.mkl`), the product is
-    one that goes to it (TWO_THREADS_FROM multiply-adds or more) and the operands lie as a Fortran gemm takes them."""
-    return fast.on != 0 and A.shape[0] * A.shape[1] * B.shape[1] >= TWO_THREADS_FROM and _fortran_ready(A, B, out)
-
-
-@kernel
 def matmul_add(A, B, out, alpha, blas):
     """out (M, N) += alpha * A (M, K) @ B (K, N) in one gemm of the faster BLAS (beta = 1: out is read, scaled by
     nothing, and added to; no product is stored anywhere else), with the threads :func:`matmul` would give it.
-    Only for a product :func:`moves_in_product` accepts."""
+    Only where the faster BLAS is there and the operands are row- or column-major (``steps.moved_in_product``)."""
     set_threads, most, fast = blas
     threads = min(blas_threads(A.shape[0] * A.shape[1] * B.shape[1]), most)
     _fast_gemm(A, B, out, threads, fast, alpha, 1)

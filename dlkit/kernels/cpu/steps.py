@@ -356,7 +356,7 @@ def train_steps(layout, theta, grad, state, buffers, hyper, iconf, X, T, order, 
     stretches = trainable_stretches(state)
     rhyper = real_hyper(hyper, theta)
     moves = moved_in_product(layout, batch, iconf, hyper, stretches, theta.shape[0], blas[2])
-    rest = stretches_left(layout, theta.shape[0], moves)
+    rest, moved = stretches_left(layout, theta.shape[0], moves), moves.any()
     total = order.shape[0]
     steps = _batches_in(total, batch)
     for s in range(steps):
@@ -372,7 +372,7 @@ def train_steps(layout, theta, grad, state, buffers, hyper, iconf, X, T, order, 
             return s
         iconf[STEP] += 1
         backward(layout, theta, grad, hyper, n, H, Z, Zhat, M, inv_std, buf_a, buf_b, blas, moves, rhyper[LR])
-        if moves.any():
+        if moved:
             update_stretches(theta, grad, state, hyper, iconf[OPT], iconf[STEP], rest, rhyper, blas[1])
         else:
             clip_and_update(theta, grad, state, hyper, iconf[OPT], iconf[STEP], stretches, rhyper, blas[1])
