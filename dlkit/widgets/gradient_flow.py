@@ -239,7 +239,7 @@ class GradientFlowLab(base.Lab):
         PAGE_TIME for the page to draw."""
         self._pending = record
         began = time.perf_counter()
-        if began < self._next_frame:
+        if began < self._next_frame or not self.page.ready():
             return
         views = model.views(grad.copy())                     # the step's gradient: the buffer is reused
         self.snap = {"h": [o["h"] for o in outputs],

@@ -89,8 +89,8 @@ def budget_for(lab, epochs):
 
 def train_together(lab, runs, speed="watch", on_step=None):
     """Advance ``runs`` in lockstep until each is done or Stop is pressed, drawing a frame at most every
-    FRAME_INTERVAL (and one at the end). ``speed`` "watch" paces a watched run at WATCH_RATE epochs a second;
-    ``on_step()`` runs after every step (status lines)."""
+    FRAME_INTERVAL once the page has shown the last (and one at the end). ``speed`` "watch" paces a watched run
+    at WATCH_RATE epochs a second; ``on_step()`` runs before every frame (status lines: they travel with it)."""
     paced = speed == "watch" and lab.watching
     group, last_frame = 1, -math.inf
     while not lab.stopping:
@@ -101,10 +101,10 @@ def train_together(lab, runs, speed="watch", on_step=None):
         for run in active:
             run.advance(group, lab.stop_requested)
         took = time.perf_counter() - began
-        if on_step is not None:
-            on_step()
-        if time.perf_counter() - last_frame >= FRAME_INTERVAL:
+        if lab.frame_due(last_frame):
             last_frame = time.perf_counter()
+            if on_step is not None:
+                on_step()
             lab.redraw()
         if paced:
             lab.pause(group / WATCH_RATE - (time.perf_counter() - began))

@@ -134,7 +134,7 @@ class MetricsPanel(base.Lab):
 
         def each_epoch(epoch, model, hist):
             now = time.perf_counter()
-            if now - clock["frame"] >= base.FRAME_INTERVAL or epoch + 1 == epochs:
+            if self.frame_due(clock["frame"]) or epoch + 1 == epochs:
                 clock["frame"] = now
                 self.show(y_te, model.forward(X_te), note=self._note(run, seed, epoch + 1, len(y_te)))
             if self.watching:

@@ -225,7 +225,7 @@ class OverfittingLab(base.Lab):
         """fit's callback after every epoch: a frame at most every FRAME_INTERVAL, pacing at "watch" speed, and
         True (stop) at the budget or when Stop was pressed."""
         self.hist = hist
-        if time.perf_counter() - self._last_frame >= base.FRAME_INTERVAL:
+        if self.frame_due(self._last_frame):
             self._last_frame = time.perf_counter()
             self._report()
             self.redraw()

@@ -8,7 +8,8 @@ counters (``Performance.getMetrics``: script, layout, style recalculation, task 
 profiler (``Profiler``) and its timeline trace run, and the CPU time of every process (the kernel, the server,
 each Chromium process) is read. DLKIT_PROFILE_BARE=1 reads the counters only (the profiler and the trace take
 a third of the page's main thread themselves); DLKIT_PROFILE_CSS adds a style rule to try, DLKIT_PROFILE_ARGS
-more arguments for the lab. The table printed and written to test-artifacts/browser/profile-<lab>.md says which
+more arguments for the lab, DLKIT_PROFILE_ALL=1 puts the other labs below it
+in the notebook (as the browser test's page has them). The table printed and written to test-artifacts/browser/profile-<lab>.md says which
 share of the page's time went to script, layout and style, the frames the probe saw, and the JavaScript
 functions (and their files) with the most self time.
 """
@@ -28,7 +29,7 @@ from .test_labs_in_browser import BUILD, SPECS, _button, _cell, _lab, _load, _no
 PROFILE_S = 4.0                  # seconds of training profiled
 SAMPLING_US = 250                # the JavaScript profiler's sampling interval
 TOP = 25                         # functions listed
-TIMELINE = "devtools.timeline,disabled-by-default-devtools.timeline"
+TIMELINE = os.environ.get("DLKIT_PROFILE_TRACE", "devtools.timeline,disabled-by-default-devtools.timeline")
 METRICS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration", "LayoutCount",
            "RecalcStyleCount", "JSHeapUsedSize", "Nodes")
 
@@ -113,7 +114,8 @@ def test_profile_one_lab(browser, jupyter, artifacts):
     (spec,) = [s for s in SPECS if s.name == name]
     if os.environ.get("DLKIT_PROFILE_ARGS"):           # other arguments for the lab: e.g. 'speed="fast"'
         spec = dataclasses.replace(spec, args=f"{spec.args}, {os.environ['DLKIT_PROFILE_ARGS']}")
-    _notebook(jupyter["root"] / "profile.ipynb", [BUILD, _cell(spec)])
+    others = [_cell(s) for s in SPECS if s.name != name] if os.environ.get("DLKIT_PROFILE_ALL") else []
+    _notebook(jupyter["root"] / "profile.ipynb", [BUILD, _cell(spec), *others])
     page = _open(browser, jupyter, "lab/tree/profile.ipynb")
     page.keyboard.press("Control+b")
     _run_all(page)

@@ -35,3 +35,42 @@ def test_building_a_lab_loads_the_compiled_training_step_before_the_first_train(
              "signatures); W.Playground(dataset='spirals'); print(before, len(steps.train_steps.signatures))")
     before, after = subprocess.check_output([sys.executable, "-c", probe], text=True).split()[-2:]
     assert (int(before), int(after)) == (0, 1)
+
+
+def test_frames_wait_for_the_page_to_show_the_last_one():
+    """A page that answers holds the next frame until it has shown the last (a slow page gets fewer, current
+    frames, never a queue); no page at all (a script) holds nothing; a page that stopped answering holds a
+    frame PAGE_WAIT at most."""
+    import time
+
+    from dlkit.widgets import base
+
+    lab = widgets.Playground(n_samples=200)
+    echo = lab.page
+    assert echo.ready()                                            # nobody has answered: nothing is held
+    lab.redraw()
+    assert echo.sent_number.value == lab.frames and echo.ready()
+    echo.shown_number.value = lab.frames                           # what the page's link saves back
+    lab.redraw()
+    assert not echo.ready() and not lab.frame_due(-float("inf"))   # the page has not shown this one yet
+    echo.shown_number.value = lab.frames
+    assert echo.ready() and lab.frame_due(-float("inf")) and not lab.frame_due(time.perf_counter())
+    lab.redraw()
+    echo._sent_at -= base.PAGE_WAIT                                # the page went away
+    assert echo.ready()
+    assert echo.link.source == (echo.sent_number, "value") and echo.link.target == (echo.shown_number, "value")
+
+
+def test_a_training_lab_sends_fewer_frames_to_a_page_that_is_behind():
+    """Playground at watch speed for a second: a page that never catches up after its first answer gets a frame
+    per PAGE_WAIT, while the training goes on at its pace (the status line travels with the frames)."""
+    import time
+
+    lab = widgets.Playground(n_samples=200)
+    lab.page.shown_number.value = 1                                # a page answered once, then fell behind
+    lab.buttons["train"].click()
+    time.sleep(1.2)
+    lab.stop()
+    assert lab.wait(10)
+    epochs = lab.runs["A"].epochs
+    assert epochs >= 15 and lab.frames <= 5, (epochs, lab.frames)
