@@ -141,7 +141,8 @@ class Lab:
             self.draw()
             self.frames += 1
             self.draw_seconds = time.perf_counter() - started
-            self.page.sent(self.frames)
+            if self.running:                     # a job's frame (an idle redraw is never held: no number)
+                self.page.sent(self.frames)
 
     def frame_due(self, last_frame):
         """Whether a running job should draw a frame now: FRAME_INTERVAL after the last one (``last_frame``, a

@@ -49,13 +49,15 @@ def test_frames_wait_for_the_page_to_show_the_last_one():
     echo = lab.page
     assert echo.ready()                                            # nobody has answered: nothing is held
     lab.redraw()
-    assert echo.sent_number.value == lab.frames and echo.ready()
-    echo.shown_number.value = lab.frames                           # what the page's link saves back
-    lab.redraw()
+    assert echo.sent_number.value == 0                             # an idle redraw sends no frame number
+    echo.sent(1)
+    assert echo.ready()
+    echo.shown_number.value = 1                                    # what the page's link saves back
+    echo.sent(2)
     assert not echo.ready() and not lab.frame_due(-float("inf"))   # the page has not shown this one yet
-    echo.shown_number.value = lab.frames
+    echo.shown_number.value = 2
     assert echo.ready() and lab.frame_due(-float("inf")) and not lab.frame_due(time.perf_counter())
-    lab.redraw()
+    echo.sent(3)
     echo._sent_at -= base.PAGE_WAIT                                # the page went away
     assert echo.ready()
     assert echo.link.source == (echo.sent_number, "value") and echo.link.target == (echo.shown_number, "value")
