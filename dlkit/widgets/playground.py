@@ -348,17 +348,18 @@ class Playground(base.Lab):
         """The runs of a Train (fresh ones) or a Step (the same runs one epoch further, fresh where the
         settings changed)."""
         labels = ["A"] + (["B"] if self.twin_settings() is not None else [])
-        previous, self.runs = dict(self.runs), {}
+        previous, runs = dict(self.runs), {}
         for label in labels:
             old = previous.get(label)
             same = old is not None and _structure(old.settings) == _structure(self.run_settings(label))
             if step and same and not old.hist.diverged:
                 old.budget = old.epochs + 1
-                self.runs[label] = old
+                runs[label] = old
             else:
                 budget = 1 if step else budget_for(self, self.controls["epochs"].value)
-                self.runs[label] = self.new_run(label, budget)
-        return self.runs
+                runs[label] = self.new_run(label, budget)
+        self.runs = runs                    # at once: a redraw on the kernel's thread never sees a half-made plan
+        return runs
 
     def _report(self):
         self.say("\n".join(self._run_text(run, len(self.runs) > 1) for run in self.runs.values()),
