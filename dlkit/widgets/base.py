@@ -8,8 +8,9 @@ train while they are watched in :mod:`dlkit.widgets.live_runs`.
 Live updates: a click starts a job in a background thread, so the kernel stays free for the Stop click and for
 controls moved while it trains. A frame sends only data (new points, a small raster, per-layer numbers) to the
 browser's charts, at most once per FRAME_INTERVAL, and only once the page has shown the frame before
-(:class:`PageEcho`): a page slower than the training gets fewer frames, never a queue of old ones. Every lab also has a synchronous method (``train(wait=True)``
-or ``run()``) for scripts, tests and notebook cells, which finishes before the next cell runs.
+(:class:`PageEcho`): a page slower than the training gets fewer frames, never a queue of old ones. Every lab
+also has a synchronous method (``train(wait=True)`` or ``run()``) for scripts, tests and notebook cells, which
+finishes before the next cell runs.
 """
 from __future__ import annotations
 
@@ -141,7 +142,9 @@ class Lab:
             self.draw()
             self.frames += 1
             self.draw_seconds = time.perf_counter() - started
-            if self.running:                     # a job's frame (an idle redraw is never held: no number)
+            # only a background job's frames are numbered: an idle redraw is never held, and while a cell's
+            # synchronous job runs the kernel's thread cannot hear the page's answer
+            if self.running:
                 self.page.sent(self.frames)
 
     def frame_due(self, last_frame):

@@ -8,10 +8,11 @@ counters (``Performance.getMetrics``: script, layout, style recalculation, task 
 profiler (``Profiler``) and its timeline trace run, and the CPU time of every process (the kernel, the server,
 each Chromium process) is read. DLKIT_PROFILE_BARE=1 reads the counters only (the profiler and the trace take
 a third of the page's main thread themselves); DLKIT_PROFILE_CSS adds a style rule to try, DLKIT_PROFILE_ARGS
-more arguments for the lab, DLKIT_PROFILE_ALL=1 puts the other labs below it
-in the notebook (as the browser test's page has them). The table printed and written to test-artifacts/browser/profile-<lab>.md says which
-share of the page's time went to script, layout and style, the frames the probe saw, and the JavaScript
-functions (and their files) with the most self time.
+more arguments for the lab, DLKIT_PROFILE_ALL=1 puts the other six labs below it (as the browser test's page
+has them), DLKIT_PROFILE_TRACE sets the trace's categories (e.g. "blink,cc,devtools.timeline"). The table
+printed and written to test-artifacts/browser/profile-<lab>.md says which share of the page's time went to
+script, layout and style, the frames the probe saw, and the JavaScript functions (and their files) with the
+most self time.
 """
 from __future__ import annotations
 
