@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+import threading
 from pathlib import Path
 
 from .cells import cells_by_id, nbgrader_meta
@@ -23,6 +24,9 @@ MOCK_IMPORTS = ("unittest.mock", "unittest.mock.patch")
 NAMESPACE_CALLS = ("globals", "vars", "locals")
 MAX_LISTED = 6                                  # tampering findings named in the reason
 MAX_ERROR_CHARS = 120
+# CPython 3.11 keeps ast.parse's recursion count in one place for all threads (python/cpython#106905): two
+# graders parsing at once can raise "SystemError: AST constructor recursion depth mismatch"; one parse at a time
+PARSING = threading.Lock()
 
 
 # ---------------------------------------------------------------- the syntax tree
@@ -133,7 +137,8 @@ def _call_findings(node):
 def tampering(source):
     """What in this cell's code writes to numpy / dlkit / checks / builtins or hides code from inspection."""
     try:
-        tree = ast.parse(_code_for_ast(source))
+        with PARSING:
+            tree = ast.parse(_code_for_ast(source))
     except SyntaxError:
         return []
     found = []
