@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg
 
 .PHONY: env warm lab chromium test test-fast bench gpu-report release notebooks clean \
-	prepare-grading distribute collect grade feedback release-feedback export report student-kit hub-demo hub-test
+	prepare-grading distribute collect grade feedback release-feedback export report student-kit hub-demo hub-install hub-test
 
 # Create the virtual environment and install dlkit with its dev tools (offline-friendly: torch is pinned).
 $(STAMP): pyproject.toml
@@ -89,6 +89,10 @@ student-kit: env
 # removed (hub/, docs/jupyterhub.md). HUB_ARGS="--serve" keeps the hub up afterwards until Ctrl+C.
 hub-demo: env
 	$(PY) -m hub.demo $(HUB_ARGS)
+
+# The class hub's shared environment alone (root: /opt/dlkit-hub; idempotent, hub-demo and hub-test run it too).
+hub-install: env
+	$(PY) -m hub.install
 
 hub-test: env chromium
 	$(PY) -m pytest -m hub tests/hub -p no:xdist -q --durations=15
