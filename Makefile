@@ -33,10 +33,12 @@ chromium:
 		(apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || \
 		echo "warning: could not install chromium with apt-get; the browser tests will be skipped"; }
 
-# nbval's kernels start tests/notebook_spy.py (a spy on fit's divergence verdicts); the last step reads its log
+# The browser tier runs alone (its frame rates are the labs', not those of a test beside it); nbval's kernels
+# start tests/notebook_spy.py (a spy on fit's divergence verdicts); the last step reads its log
 SPY_LOG := $(CURDIR)/test-artifacts/divergence-spy.jsonl
 test: warm chromium
-	$(PY) -m pytest -n 2 --dist loadfile --durations=30
+	$(PY) -m pytest -n 2 --dist loadfile --durations=30 -m "not browser"
+	$(PY) -m pytest -p no:xdist -q --durations=5 -m browser tests/browser
 	@mkdir -p test-artifacts && rm -f $(SPY_LOG)
 	DLKIT_DIVERGENCE_LOG=$(SPY_LOG) PYTHONSTARTUP=$(CURDIR)/tests/notebook_spy.py \
 		$(PY) -m pytest -n 2 --dist loadfile $(NBVAL) notebooks solutions
