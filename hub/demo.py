@@ -79,6 +79,8 @@ def running_hub(site: Site, driver_token):
         yield hub
     finally:
         _stop(hub)
+        for pid in proxies_left(site):            # the proxy runs in its own session: not in the hub's group
+            _stop_pid(pid)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         (ARTIFACTS / "jupyterhub.log").write_text(log_path.read_text(errors="replace"))
 
@@ -111,6 +113,42 @@ def _stop(process):
     except (ProcessLookupError, PermissionError):
         pass
     process.wait(STOP_SECONDS)
+
+
+def proxies_left(site: Site):
+    """Pids of configurable-http-proxy processes still serving this site's port. JupyterHub starts its proxy in
+    a session of its own, and one outlived a stopped hub in CI (still on the port when the next run started)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError):
+            continue
+        if any(b"configurable-http-proxy" in a for a in argv) and str(site.port).encode() in argv:
+            found.append(int(entry.name))
+    return found
+
+
+def _stop_pid(pid):
+    """SIGTERM, then SIGKILL if it is still there after STOP_SECONDS."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_SECONDS
+        while time.monotonic() < deadline and not _gone(pid):
+            time.sleep(0.1)
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _gone(pid):
+    """No such process, or only its zombie (a container's pid 1 may never reap it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def clean(site: Site):

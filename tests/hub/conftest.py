@@ -45,6 +45,7 @@ def term():
         report = hub_term.run(site, token, browser=CHROMIUM.exists(), measure_cold=False)
     report["install_seconds"] = timings
     report["accounts_left"] = [name for name in site.accounts if accounts.exists(name)]
+    report["proxies_left"] = demo.proxies_left(site)
     demo.ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (demo.ARTIFACTS / "term.json").write_text(json.dumps(report, indent=1, sort_keys=True))
     return report

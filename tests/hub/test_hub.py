@@ -93,3 +93,8 @@ def test_grading_compiles_nothing_the_seeded_cache_holds(term):
 
 def test_the_accounts_are_removed_afterwards(term):
     assert term["accounts_left"] == []
+
+
+def test_no_proxy_outlives_the_hub(term):
+    """JupyterHub's proxy runs in a session of its own: one was still serving the port after a CI run."""
+    assert term["proxies_left"] == []
