@@ -30,17 +30,51 @@ def plane_points(X, resolution, margin=MARGIN):
     return (lo[0], hi[0], lo[1], hi[1]), points
 
 
+class PlaneGrid:
+    """A grid over the plane covering the points of ``arrays`` (each (N_k, 2)), computed once and kept: a live
+    chart that redraws the boundary every frame evaluates the model on the same points.
+
+    ``extent`` (x0, x1, y0, y1), ``points`` (R*R, 2); :meth:`covers` says whether it was made from these very
+    arrays at this resolution (the same objects: a new dataset or split makes a new grid).
+    """
+
+    def __init__(self, *arrays, resolution=100, margin=MARGIN):
+        self.arrays, self.resolution = arrays, resolution
+        X = arrays[0] if len(arrays) == 1 else np.vstack(arrays)               # (sum N_k, 2)
+        self.extent, self.points = plane_points(X, resolution, margin)
+
+    def covers(self, *arrays, resolution):
+        return resolution == self.resolution and len(arrays) == len(self.arrays) and all(
+            a is b for a, b in zip(arrays, self.arrays))
+
+    def boundary(self, predict_proba):
+        """Class probabilities P (R, R, C) of ``predict_proba`` (points (M, 2) -> (M, C)) on the grid."""
+        P = np.asarray(predict_proba(self.points), dtype=np.float64)          # (R*R, C)
+        return P.reshape(self.resolution, self.resolution, -1)
+
+    def units(self, model, layer):
+        """Activations H (R, R, H_layer) of every unit of hidden layer ``layer`` (1-based) of an MLP."""
+        if not 1 <= layer < model.n_layers:
+            raise ValueError(f"layer must be a hidden layer, 1..{model.n_layers - 1}, got {layer}")
+        return self.boundary(lambda pts: model.layer_outputs(pts)[layer - 1]["h"])
+
+
+def kept_grid(grid, *arrays, resolution):
+    """``grid`` if it covers ``arrays`` at ``resolution`` (see :meth:`PlaneGrid.covers`), else a new one."""
+    if grid is not None and grid.covers(*arrays, resolution=resolution):
+        return grid
+    return PlaneGrid(*arrays, resolution=resolution)
+
+
 def boundary_grid(predict_proba, X, resolution=100, margin=MARGIN):
     """Class probabilities on a grid covering X (N, 2): returns extent (x0, x1, y0, y1) and P (R, R, C).
     ``predict_proba`` maps points (M, 2) to probabilities (M, C), e.g. ``model.predict_proba``."""
-    extent, points = plane_points(X, resolution, margin)
-    P = np.asarray(predict_proba(points), dtype=np.float64)               # (R*R, C)
-    return extent, P.reshape(resolution, resolution, -1)
+    grid = PlaneGrid(X, resolution=resolution, margin=margin)
+    return grid.extent, grid.boundary(predict_proba)
 
 
 def unit_grid(model, X, layer, resolution=40, margin=MARGIN):
     """Activations of every unit of hidden layer ``layer`` (1-based) of an MLP on a grid covering X (N, 2):
     returns extent (x0, x1, y0, y1) and H (R, R, H_layer)."""
-    if not 1 <= layer < model.n_layers:
-        raise ValueError(f"layer must be a hidden layer, 1..{model.n_layers - 1}, got {layer}")
-    return boundary_grid(lambda pts: model.layer_outputs(pts)[layer - 1]["h"], X, resolution, margin)
+    grid = PlaneGrid(X, resolution=resolution, margin=margin)
+    return grid.extent, grid.units(model, layer)

@@ -55,3 +55,17 @@ def test_bad_input_is_named(X, message):
         planes.plane_points(X, 10)
     with pytest.raises(ValueError, match="resolution"):
         planes.plane_points(np.zeros((3, 2)), 0)
+
+
+def test_a_kept_grid_is_made_again_only_for_new_data(moons):
+    X, y = moons
+    X_val = X[:50] + 0.1
+    model = dk.MLP([2, 6, 2], activation="tanh", seed=0)
+    grid = planes.kept_grid(None, X, X_val, resolution=20)
+    assert planes.kept_grid(grid, X, X_val, resolution=20) is grid                # same arrays: the same points
+    assert planes.kept_grid(grid, X.copy(), X_val, resolution=20) is not grid     # a new split: a new grid
+    assert planes.kept_grid(grid, X, X_val, resolution=21) is not grid
+    extent, P = planes.boundary_grid(model.predict_proba, np.vstack([X, X_val]), resolution=20)
+    assert grid.extent == extent
+    np.testing.assert_array_equal(grid.boundary(model.predict_proba), P)
+    np.testing.assert_array_equal(grid.units(model, 1), planes.unit_grid(model, np.vstack([X, X_val]), 1, 20)[1])

@@ -48,6 +48,7 @@ def _diverging():
 
 
 _MAPS = {}
+_RGBA = {}
 
 
 def colormap(name):
@@ -57,23 +58,33 @@ def colormap(name):
     return _MAPS[name]
 
 
+def _rgba_table(name):
+    """The colour map's table as opaque RGBA bytes (LEVELS, 4) uint8: a frame looks its pixels up, no rounding."""
+    if name not in _RGBA:
+        _RGBA[name] = _with_alpha(colormap(name))
+    return _RGBA[name]
+
+
 def field_colors(V, lo, hi, cmap="viridis", bands=0):
     """Values V (R, S) -> RGBA (R, S, 4): lo..hi over the colour map (NaN transparent); ``bands`` > 0 quantises
     into that many bands, which reads like filled contours."""
     V = np.asarray(V, np.float64)
+    missing = np.isnan(V)
     t = (V - lo) / (hi - lo if hi > lo else 1.0)
-    t = np.clip(np.nan_to_num(t, nan=0.0), 0.0, 1.0)
+    t = np.clip(np.where(missing, 0.0, t), 0.0, 1.0)
     if bands:
         t = np.minimum(np.floor(t * bands), bands - 1) / max(bands - 1, 1)
-    table = colormap(cmap)
-    pixels = _with_alpha(table[np.round(t * (LEVELS - 1)).astype(np.int64)])
-    pixels[np.isnan(V), 3] = 0
+    pixels = _rgba_table(cmap)[np.rint(t * (LEVELS - 1)).astype(np.intp)]              # (R, S, 4)
+    pixels[missing, 3] = 0
     return pixels
 
 
 def _with_alpha(rgb_values):
-    alpha = np.full(rgb_values.shape[:-1] + (1,), 255.0)
-    return np.concatenate([rgb_values, alpha], axis=-1).round().astype(np.uint8)
+    """Colours (..., 3) as floats 0..255 -> opaque RGBA (..., 4) uint8, rounded."""
+    pixels = np.empty(rgb_values.shape[:-1] + (4,), np.uint8)
+    np.rint(rgb_values, out=pixels[..., :3], casting="unsafe")
+    pixels[..., 3] = 255
+    return pixels
 
 
 def to_png(pixels):

@@ -65,6 +65,7 @@ class OverfittingView:
         self.widget.add_class("dlkit-live")
         self._boundary_at, self._boundary_cost, self._point_cost = -math.inf, 0.0, 0.0
         self._val_shown = (None, None, None)
+        self._grid = None                                   # planes.PlaneGrid over the points, kept per data
 
     def show(self, f):
         """Draw frame ``f`` (a :class:`Frame`)."""
@@ -100,7 +101,8 @@ class OverfittingView:
         if f.training and now - self._boundary_at < self._boundary_cost / BOUNDARY_SHARE:
             return
         resolution = self.live_resolution() if f.training else RESOLUTION
-        extent, P = planes.boundary_grid(f.model.predict_proba, np.vstack([d["X"], d["X_val"]]), resolution)
+        self._grid = planes.kept_grid(self._grid, d["X"], d["X_val"], resolution=resolution)
+        extent, P = self._grid.extent, self._grid.boundary(f.model.predict_proba)
         if self._val_shown[0] is not d["X_val"]:
             self._val_shown = (d["X_val"], d["X_val"][:VAL_POINTS_SHOWN], d["y_val"][:VAL_POINTS_SHOWN])
         self.plane.show(P, extent, d["X"], d["y"], *self._val_shown[1:])

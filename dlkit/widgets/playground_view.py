@@ -29,6 +29,7 @@ class PlaygroundView:
         self.gradients = {k: live.Curves(f"run {k}: weight-gradient norms", "‖dW‖ (log scale)", xlabel="iteration",
                                          log=True) for k in "AB"}
         self.units = {k: live.Montage(f"run {k}: hidden units") for k in "AB"}
+        self._grids = {}                                   # (run, resolution) -> planes.PlaneGrid, kept per data
         self.widget = live.row(self.loss, self.acc, *self.planes.values(), *self.matrices.values(),
                                *self.gradients.values(), *self.units.values())
         self.widget.add_class("dlkit-live")
@@ -71,10 +72,9 @@ class PlaygroundView:
         d = run.data
         prefix = f"run {label}: " if twin else ""
         if two_d:
-            extent, P = planes.boundary_grid(run.model.predict_proba, np.vstack([d["X"], d["X_val"]]),
-                                             resolution=BOUNDARY_RESOLUTION)
+            grid = self._grid(label, d, BOUNDARY_RESOLUTION)
             plane.title = prefix + "decision boundary (colour = predicted class)"
-            plane.show(P, extent, d["X"], d["y"], d["X_val"], d["y_val"])
+            plane.show(grid.boundary(run.model.predict_proba), grid.extent, d["X"], d["y"], d["X_val"], d["y_val"])
         else:
             cm = dk.metrics.confusion_matrix(d["y_val"], run.model.predict(d["X_val"]), n_classes=d["n_classes"])
             matrix.title = prefix + "validation confusion matrix"
@@ -94,13 +94,19 @@ class PlaygroundView:
         if show_units:
             layer = 1 if panel == FIRST else hidden
             d = run.data
-            _, H = planes.unit_grid(run.model, np.vstack([d["X"], d["X_val"]]), layer, resolution=UNIT_RESOLUTION)
+            H = self._grid(label, d, UNIT_RESOLUTION).units(run.model, layer)
             units.title = f"{prefix}layer {layer}: what each unit computes over the plane"
             units.show(H)
             return
         gradients.title = prefix + "weight-gradient norms per layer" + (
             "" if panel == GRADIENTS else " (hidden units need 2-D data and a hidden layer)")
         gradients.show(_gradient_series(run.hist.layer_stats))
+
+    def _grid(self, label, data, resolution):
+        """The grid over run ``label``'s training and validation points, made again only for new data."""
+        key = (label, resolution)
+        self._grids[key] = planes.kept_grid(self._grids.get(key), data["X"], data["X_val"], resolution=resolution)
+        return self._grids[key]
 
 
 def _gradient_series(layer_stats):
