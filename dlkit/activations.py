@@ -127,8 +127,20 @@ def saturation_mask(name: str, z):
     name = check_choice("activation", name, NAMES)
     if name == "linear":
         return np.zeros(np.shape(z), dtype=bool)
+    if name in SATURATION_EDGE:             # f' falls with |z|: the flat zone is |z| beyond one edge
+        return np.abs(np.asarray(z, dtype=np.float64)) > SATURATION_EDGE[name]
     peak = PEAK_DERIVATIVE.get(name, 1.0)
     return np.abs(DERIVATIVE[name](np.asarray(z, dtype=np.float64))) < SATURATED_FRACTION * peak
+
+
+def _saturation_edges(fraction):
+    """The |z| beyond which tanh' = 1 - tanh^2 and sigmoid' = s (1 - s) fall under ``fraction`` of their peaks
+    (both even and falling in |z|): tanh(z)^2 = 1 - fraction, and s = (1 - sqrt(1 - fraction)) / 2 at -z."""
+    s = (1.0 - math.sqrt(1.0 - fraction)) / 2.0
+    return {"tanh": math.atanh(math.sqrt(1.0 - fraction)), "sigmoid": math.log((1.0 - s) / s)}
+
+
+SATURATION_EDGE = _saturation_edges(SATURATED_FRACTION)     # a comparison per unit instead of a tanh (live labs)
 
 
 # ---- scalar forms, compiled by the cpu (njit) and cuda (device function) backends --------------------------

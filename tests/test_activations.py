@@ -93,3 +93,14 @@ def test_float32_copies_with_their_shorter_series_stay_within_a_few_ulp(name, mo
     exact = activations.FORWARD[name](z.astype(np.float64))
     ulp = np.spacing(np.abs(exact).astype(np.float32)).astype(np.float64)
     assert np.max(np.abs(got - exact) / ulp) <= most_ulp
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid"])
+def test_saturation_edge_marks_what_the_derivative_marks(name):
+    z = np.random.default_rng(0).normal(scale=4.0, size=(2000, 64))
+    edge = activations.SATURATION_EDGE[name]
+    z[0, :4] = [edge * (1 - 1e-9), edge * (1 + 1e-9), -edge * (1 + 1e-9), np.nan]
+    peak = activations.PEAK_DERIVATIVE.get(name, 1.0)
+    by_derivative = np.abs(activations.DERIVATIVE[name](z)) < activations.SATURATED_FRACTION * peak
+    np.testing.assert_array_equal(activations.saturation_mask(name, z), by_derivative)
+    assert activations.saturation_mask(name, z[0, :4]).tolist() == [False, True, True, False]
